@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The CLI runs from TypeScript sources; tsx compiles them (and the app's .ts handlers) on load.
+import { register } from 'tsx/esm/api'
+
+register()
+const { main } = await import('../src/cli/bin.ts')
+process.exitCode = await main(process.argv.slice(2))

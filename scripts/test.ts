@@ -1,0 +1,38 @@
+// `npm test`: runs every test file (or the ones named) with node's test runner. When an
+// integration or end-to-end test is among them and KAFKA_BROKERS is not set, it starts a
+// fresh dev broker on a free port for the run and stops it at the end.
+import { spawn } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { freePort, startBroker, stopBroker } from '../src/broker/index.js'
+
+function findTests(dir: string): string[] {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const file = path.join(dir, name)
+      if (statSync(file).isDirectory()) return name === 'fixtures' ? [] : findTests(file)
+      return name.endsWith('.test.ts') ? [file] : []
+    })
+    .sort()
+}
+
+const named = process.argv.slice(2)
+const files = named.length > 0 ? named : findTests('test')
+const env = { ...process.env }
+const home = path.resolve('.karafka/test-broker')
+let ownsBroker = false
+
+if (files.some((file) => /(^|\/)test\/(integration|e2e)\//.test(file)) && !env.KAFKA_BROKERS) {
+  await stopBroker(home) // a broker left over by an interrupted run
+  const port = await freePort()
+  const broker = await startBroker({ home, port, fresh: true, onProgress: (text) => process.stderr.write(`test broker: ${text}\n`) })
+  ownsBroker = true
+  env.KAFKA_BROKERS = `127.0.0.1:${broker.port}`
+  process.stderr.write(`test broker: Apache Kafka ${broker.version} at ${env.KAFKA_BROKERS}, ready in ${(broker.startMs / 1000).toFixed(1)} s\n`)
+}
+
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit', env })
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
+const code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? 1)))
+if (ownsBroker) await stopBroker(home)
+process.exit(code)

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { ArgumentsError, KarafkaError } from '../errors/index.js'
+import type { Command } from './command.js'
+import { COMMANDS } from './commands.js'
+import { commandHelp, mainHelp } from './help.js'
+
+const GLOBAL_OPTIONS = {
+  manifest: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv)
+  } catch (error) {
+    return report(error)
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const version = packageVersion()
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(`${mainHelp(COMMANDS, version)}\n`)
+    return 0
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    process.stdout.write(`${version}\n`)
+    return 0
+  }
+  const command = findCommand(argv)
+  const rest = argv.slice(command.words.length)
+  let parsed
+  try {
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new ArgumentsError((error as Error).message.replace(/\. To specify.*$/s, ''), `see karafka ${command.words.join(' ')} --help`)
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${commandHelp(command)}\n`)
+    return 0
+  }
+  const manifest = typeof parsed.values.manifest === 'string' ? parsed.values.manifest : 'karafka.yml'
+  return command.run({ values: parsed.values, positionals: parsed.positionals, manifestPath: path.resolve(manifest) })
+}
+
+function findCommand(argv: string[]): Command {
+  const matches = COMMANDS.filter((c) => c.words.every((word, i) => argv[i] === word))
+  const command = matches.sort((a, b) => b.words.length - a.words.length)[0]
+  if (command) return command
+  const group = COMMANDS.filter((c) => c.words[0] === argv[0])
+  if (group.length > 0) {
+    throw new ArgumentsError(`karafka ${argv[0]} needs a subcommand`, `one of: ${group.map((c) => c.words.slice(1).join(' ')).join(', ')}`)
+  }
+  throw new ArgumentsError(`unknown command "${argv[0]}"`, 'run karafka --help for the list of commands')
+}
+
+function report(error: unknown): number {
+  if (error instanceof KarafkaError) {
+    process.stderr.write(`${error.format()}\n`)
+    if (!error.isUserInput && process.env.KARAFKA_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
+    return error.isUserInput ? 2 : 1
+  }
+  process.stderr.write(`karafka: unexpected error (a bug; please report it with this trace)\n${(error as Error)?.stack ?? String(error)}\n`)
+  return 1
+}
+
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url)
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+}

@@ -1,0 +1,69 @@
+import path from 'node:path'
+import { ArgumentsError } from '../errors/index.js'
+import { brokerHome, ensureClasspath, KAFKA_VERSION, readRunningState, startBroker, stopBroker, answersMetadata, cacheDir } from '../broker/index.js'
+import type { Command, CommandInput } from './command.js'
+
+const home = (input: CommandInput) => brokerHome(path.dirname(input.manifestPath))
+const progress = (text: string) => process.stderr.write(`${text}\n`)
+
+export const brokerStart: Command = {
+  words: ['broker', 'start'],
+  summary: `start the dev broker: Apache Kafka ${KAFKA_VERSION} (KRaft, one node) on Java 17+, data in .karafka/broker`,
+  args: '[--port 9092]',
+  options: { port: { type: 'string' }, fresh: { type: 'boolean' } },
+  optionHelp: { port: 'the port to listen on (default 9092)', fresh: 'delete the broker data first' },
+  async run(input) {
+    const port = input.values.port === undefined ? undefined : parsePort(String(input.values.port))
+    const result = await startBroker({ home: home(input), ...(port ? { port } : {}), fresh: input.values.fresh === true, onProgress: progress })
+    const where = `127.0.0.1:${result.port}`
+    process.stdout.write(
+      result.alreadyRunning
+        ? `dev broker already running at ${where} (pid ${result.pid})\n`
+        : `dev broker (Apache Kafka ${result.version}) running at ${where} (pid ${result.pid}), ready in ${(result.startMs / 1000).toFixed(1)} s\n`,
+    )
+    if (result.port !== 9092) process.stdout.write(`export KAFKA_BROKERS=${where}\n`)
+    return 0
+  },
+}
+
+export const brokerStop: Command = {
+  words: ['broker', 'stop'],
+  summary: 'stop the dev broker',
+  async run(input) {
+    const state = await stopBroker(home(input))
+    process.stdout.write(state ? `dev broker at 127.0.0.1:${state.port} stopped\n` : 'dev broker is not running\n')
+    return 0
+  },
+}
+
+export const brokerStatus: Command = {
+  words: ['broker', 'status'],
+  summary: 'say whether the dev broker runs, and where (exit 1 when it does not)',
+  async run(input) {
+    const state = readRunningState(home(input))
+    if (!state) {
+      process.stdout.write('dev broker is not running\n')
+      return 1
+    }
+    const where = `127.0.0.1:${state.port}`
+    const answers = await answersMetadata(where)
+    process.stdout.write(`dev broker (Apache Kafka ${state.version}) ${answers ? 'running' : 'started but not answering'} at ${where} (pid ${state.pid}, since ${state.startedAt})\n`)
+    return answers ? 0 : 1
+  },
+}
+
+export const brokerFetch: Command = {
+  words: ['broker', 'fetch'],
+  summary: `fetch the dev broker's jars with Maven without starting it`,
+  async run() {
+    const classpath = await ensureClasspath(progress)
+    process.stdout.write(`Apache Kafka ${KAFKA_VERSION}: ${classpath.split(path.delimiter).length} jars ready (classpath in ${cacheDir()})\n`)
+    return 0
+  },
+}
+
+function parsePort(text: string): number {
+  const port = Number(text)
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new ArgumentsError(`--port ${text} is not a port`, 'give a number from 1 to 65535')
+  return port
+}

@@ -1,0 +1,66 @@
+import path from 'node:path'
+import type { Command } from './command.js'
+import { loadManifest, type Manifest, type Route } from '../manifest/index.js'
+import { redact } from '../manifest/redact.js'
+
+/** `karafka info`: the resolved configuration and routes, like Karafka's server banner. */
+export const info: Command = {
+  words: ['info'],
+  summary: 'show the resolved configuration and routes',
+  options: { json: { type: 'boolean' } },
+  optionHelp: { json: 'print the resolved manifest as JSON' },
+  async run({ values, manifestPath }) {
+    const manifest = loadManifest(manifestPath)
+    const text = values.json ? JSON.stringify(toJson(manifest), null, 2) : banner(manifest)
+    process.stdout.write(`${redact(text, manifest.secrets)}\n`)
+    return 0
+  },
+}
+
+function toJson(manifest: Manifest): unknown {
+  const { locate: _locate, secrets: _secrets, ...rest } = manifest
+  return rest
+}
+
+/** The banner: app, brokers, Lambda settings, then each consumer group's routes and each topic. */
+export function banner(manifest: Manifest): string {
+  const { app, lambda } = manifest
+  const relative = (file: string) => path.relative(process.cwd(), file) || file
+  const lines = [
+    `karafka-ts · ${app.clientId}`,
+    `  manifest   ${relative(manifest.file)}`,
+    `  brokers    ${app.brokers.join(', ')}${app.ssl ? ' (ssl)' : ''}${app.sasl ? ` (sasl ${app.sasl.mechanism}, user ${app.sasl.username})` : ''}`,
+    `  codegen    ${manifest.codegen.outDir}/`,
+    `  shutdown   ${app.shutdownTimeoutMs} ms`,
+  ]
+  if (lambda) {
+    lines.push(
+      `  lambda     ${lambda.region}, ${lambda.runtime}, ${lambda.memorySize} MB, ${lambda.timeout} s, alias ${lambda.alias}, role ${lambda.role || '(not set)'}`,
+    )
+  }
+  for (const [group, routes] of Object.entries(manifest.consumerGroups)) {
+    lines.push('', `Consumer group ${group}`)
+    for (const route of routes) lines.push(...describeRoute(route, manifest))
+  }
+  lines.push('', 'Topics')
+  for (const topic of Object.values(manifest.topics)) {
+    const configs = Object.entries(topic.config).map(([k, v]) => `${k}=${v}`)
+    lines.push(
+      `  ${topic.name}: ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}, replication ${topic.replicationFactor}` +
+        `${topic.key ? `, key ${topic.key}` : ', no key'}${configs.length ? `, ${configs.join(', ')}` : ''}`,
+      `    events: ${Object.keys(topic.events).join(', ') || '(none)'}`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function describeRoute(route: Route, manifest: Manifest): string[] {
+  const backend = route.backend === 'lambda' ? `lambda ${route.functionName}:${manifest.lambda?.alias}` : 'local'
+  const { batch, retry } = route
+  return [
+    `  ${route.topic} -> ${route.handler} (${backend})`,
+    `    batch ${batch.maxSize} messages / ${batch.maxWaitMs} ms, start from ${route.startFrom}`,
+    `    retry ${retry.attempts} attempts, backoff ${retry.backoffMs} ms doubling to ${retry.maxBackoffMs} ms, ` +
+      (route.deadLetter ? `then dead letter to ${route.deadLetter}` : 'then keep retrying (no dead-letter topic)'),
+  ]
+}

@@ -1,0 +1,73 @@
+import { isScalar, parse, visit, type Document } from 'yaml'
+import type { Path } from './source.js'
+
+/** A `${VAR}` without a default whose variable is not set. */
+export interface UnsetVariable {
+  path: Path
+  name: string
+}
+
+const REFERENCE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN/i
+
+/**
+ * Expands `${VAR}` and `${VAR:-default}` in every scalar value of the document, in place.
+ * `$${VAR}` stays literal as `${VAR}`. A plain scalar that was exactly one reference takes
+ * the type of what it expands to, so `memorySize: ${MEMORY:-256}` is the number 256.
+ * Returns the unset variables and the expanded values that are secrets (by variable name).
+ */
+export function expandVariables(doc: Document, env: NodeJS.ProcessEnv): { unset: UnsetVariable[]; secrets: string[] } {
+  const unset: UnsetVariable[] = []
+  const secrets: string[] = []
+  visit(doc, {
+    Scalar(key, node, ancestors) {
+      if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return
+      const text = node.value
+      const path = pathOf([...ancestors, node])
+      const expanded = text.replace(REFERENCE, (whole, escaped: string, name: string, fallback: string | undefined) => {
+        if (escaped) return whole.slice(1)
+        const value = env[name] ?? fallback
+        if (value === undefined) {
+          unset.push({ path, name })
+          return ''
+        }
+        if (SECRET_NAME.test(name) && value !== '') secrets.push(value)
+        return value
+      })
+      node.value = node.type === 'PLAIN' && isSingleReference(text) ? retype(expanded) : expanded
+    },
+  })
+  return { unset, secrets }
+}
+
+function isSingleReference(text: string): boolean {
+  const matches = [...text.matchAll(REFERENCE)]
+  return matches.length === 1 && matches[0]?.[0] === text && matches[0][1] === ''
+}
+
+function retype(text: string): string | number | boolean {
+  if (text === '') return text
+  try {
+    const value: unknown = parse(text)
+    return typeof value === 'number' || typeof value === 'boolean' ? value : text
+  } catch {
+    return text
+  }
+}
+
+function pathOf(ancestors: readonly unknown[]): Path {
+  const path: PropertyKey[] = []
+  for (let i = 0; i < ancestors.length; i++) {
+    const node = ancestors[i]
+    if (node && typeof node === 'object' && 'key' in node && 'value' in node) {
+      const key = (node as { key: unknown }).key
+      path.push(String(isScalar(key) ? key.value : key))
+    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
+      const next = ancestors[i + 1]
+      const items = (node as { items: unknown[] }).items
+      const index = items.indexOf(next)
+      if (index >= 0 && !(next && typeof next === 'object' && 'key' in next)) path.push(index)
+    }
+  }
+  return path
+}

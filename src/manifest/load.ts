@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { ManifestError, type ManifestIssue } from '../errors/index.js'
+import { KarafkaError } from '../errors/karafka-error.js'
+import { allowedKeysAt } from './allowed-keys.js'
+import { expandVariables } from './env.js'
+import { formatPath, fromRuleIssues, fromZodIssues } from './issues.js'
+import { resolveManifest } from './resolve.js'
+import { checkRules } from './rules.js'
+import { manifestSchema } from './schema.js'
+import { parseSource } from './source.js'
+import type { Manifest } from './types.js'
+
+export interface LoadOptions {
+  /** Variables for `${VAR}` expansion; defaults to process.env. */
+  env?: NodeJS.ProcessEnv
+  /** Directory that file names in messages are relative to; defaults to the working directory. */
+  cwd?: string
+}
+
+/**
+ * Reads, checks and resolves a manifest.
+ * @throws ManifestError with every problem found, each located as file:line:col.
+ * @throws KarafkaError MANIFEST_NOT_FOUND when the file cannot be read.
+ */
+export function loadManifest(file: string, options: LoadOptions = {}): Manifest {
+  const cwd = options.cwd ?? process.cwd()
+  const absolute = path.resolve(cwd, file)
+  const shown = path.relative(cwd, absolute) || absolute
+  let text: string
+  try {
+    text = readFileSync(absolute, 'utf8')
+  } catch (cause) {
+    throw new KarafkaError('MANIFEST_NOT_FOUND', `cannot read the manifest ${shown}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, {
+      cause,
+      hint: 'run karafka init to create one, or pass --manifest <path>',
+    })
+  }
+  return parseManifest(text, shown, absolute, options.env ?? process.env)
+}
+
+/** Checks and resolves manifest text; `shown` is the file name used in messages. */
+export function parseManifest(text: string, shown: string, absolute: string, env: NodeJS.ProcessEnv): Manifest {
+  const source = parseSource(shown, text)
+  const syntax = source.doc.errors[0]
+  if (syntax) {
+    const message = syntax.code === 'DUPLICATE_KEY' ? 'a key appears twice in one mapping' : syntax.message.split('\n')[0]!
+    const hint = syntax.code === 'DUPLICATE_KEY' ? 'keep one of the two' : 'fix the YAML syntax; inside { } write an array as [T], or quote it: "T[]"'
+    throw new ManifestError(shown, [{ file: shown, ...source.position(syntax.pos[0]), path: '', message: `invalid YAML: ${message}`, hint }])
+  }
+  const { unset, secrets } = expandVariables(source.doc, env)
+  const issues: ManifestIssue[] = unset.map(({ path: at, name }) => ({
+    file: shown,
+    ...source.locate(at),
+    path: formatPath(at),
+    message: `\${${name}} is not set`,
+    hint: `set ${name} in the environment, or give a default: \${${name}:-value}`,
+  }))
+  const raw: unknown = source.doc.toJS({ maxAliasCount: 1000 })
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ManifestError(shown, [{ file: shown, line: 1, col: 1, path: '', message: 'the manifest is not a mapping', hint: 'start from the example of karafka init: app:, topics:, consumerGroups:' }])
+  }
+  const parsed = manifestSchema.safeParse(raw)
+  const found = [
+    ...(parsed.success ? [] : fromZodIssues(source, parsed.error.issues, (at) => allowedKeysAt(manifestSchema, at))),
+    ...fromRuleIssues(source, checkRules(raw)),
+  ]
+  // An unset variable explains every other complaint about the same field.
+  const unsetPaths = new Set(issues.map((issue) => issue.path))
+  issues.push(...found.filter((issue) => !unsetPaths.has(issue.path)))
+  if (issues.length > 0 || !parsed.success) throw new ManifestError(shown, sortIssues(issues))
+  return resolveManifest(parsed.data, absolute, secrets, (at) => source.locate(at))
+}
+
+function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {
+  const unique = new Map(issues.map((issue) => [`${issue.line}:${issue.col}:${issue.path}:${issue.message}`, issue]))
+  return [...unique.values()].sort((a, b) => a.line - b.line || a.col - b.col)
+}

@@ -1,0 +1,48 @@
+import path from 'node:path'
+import { parseEventSpec } from './fields.js'
+import { lambdaFunctionName } from './names.js'
+import type { ManifestData } from './schema.js'
+import type { Manifest, Route, Topic } from './types.js'
+
+/** Normalises a checked manifest: broker lists, parsed events, flattened routes, absolute paths. */
+export function resolveManifest(data: ManifestData, file: string, secrets: string[], locate: Manifest['locate']): Manifest {
+  const root = path.dirname(file)
+  const brokers = (Array.isArray(data.app.brokers) ? data.app.brokers : data.app.brokers.split(','))
+    .map((broker) => broker.trim())
+    .filter(Boolean)
+  const topics: Record<string, Topic> = {}
+  for (const [name, topic] of Object.entries(data.topics)) {
+    topics[name] = {
+      name,
+      partitions: topic.partitions,
+      replicationFactor: topic.replicationFactor,
+      config: Object.fromEntries(Object.entries(topic.config).map(([k, v]) => [k, String(v)])),
+      key: topic.key,
+      events: Object.fromEntries(Object.entries(topic.events).map(([event, spec]) => [event, parseEventSpec(spec)])),
+    }
+  }
+  const consumerGroups: Record<string, Route[]> = {}
+  for (const [group, spec] of Object.entries(data.consumerGroups)) {
+    consumerGroups[group] = Object.entries(spec.topics).map(([topic, route]) => ({
+      ...route,
+      group,
+      topic,
+      handlerPath: path.resolve(root, route.handler),
+      functionName:
+        route.backend === 'lambda' && data.lambda ? lambdaFunctionName(data.lambda.functionPrefix, group, topic) : undefined,
+    }))
+  }
+  const sasl = data.app.sasl
+  return {
+    file,
+    root,
+    app: { ...data.app, brokers },
+    codegen: data.codegen,
+    lambda: data.lambda,
+    topics,
+    consumerGroups,
+    routes: Object.values(consumerGroups).flat(),
+    secrets: [...new Set([...secrets, ...(sasl?.password ? [sasl.password] : [])])],
+    locate,
+  }
+}

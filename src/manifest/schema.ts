@@ -1,0 +1,115 @@
+import { z } from 'zod'
+import { FIELD_NAME, SCHEMA_REF, TYPE_HELP, parseTypeExpression } from './fields.js'
+
+/**
+ * The zod schema of `karafka.yml`: structure, types and defaults. Rules that span several
+ * fields (partition keys, routes to declared topics, ...) live in rules.ts. The JSON Schema
+ * in schema/karafka.schema.json is generated from this one.
+ */
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/
+
+export const topicNameSchema = z
+  .string()
+  .regex(TOPIC_NAME, 'a topic name has 1 to 249 letters, digits, ".", "_" or "-"')
+const groupNameSchema = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a group name has letters, digits, ".", "_" or "-"')
+const eventNameSchema = z.string().regex(IDENTIFIER, 'an event name starts with a letter and has letters, digits and "_"')
+const fieldNameSchema = z
+  .string()
+  .regex(FIELD_NAME, 'a field name is an identifier, with "?" at the end when optional')
+
+const typeExpressionSchema = z.string().superRefine((text, ctx) => {
+  const type = parseTypeExpression(text)
+  if ('error' in type) ctx.addIssue({ code: 'custom', message: `${type.error}; a field type is ${TYPE_HELP}` })
+})
+
+export type FieldSpecInput = string | [FieldSpecInput] | { [field: string]: FieldSpecInput }
+
+export const fieldSpecSchema: z.ZodType<FieldSpecInput> = z.lazy(() =>
+  z.union([typeExpressionSchema, z.tuple([fieldSpecSchema]), fieldsSchema]),
+)
+const fieldsSchema = z.record(fieldNameSchema, fieldSpecSchema)
+
+const eventSpecSchema = z.union([
+  z.string().regex(SCHEMA_REF, 'a schema reference is "path/to/module.ts#ExportName"'),
+  fieldsSchema,
+])
+
+const isoTimestamp = z.string().refine((text) => /^\d{4}-\d\d-\d\d/.test(text) && !Number.isNaN(Date.parse(text)), {
+  message: 'startFrom is earliest, latest or an ISO-8601 time such as 2026-01-31T00:00:00Z',
+})
+
+export const topicSchema = z.strictObject({
+  partitions: z.int().min(1).max(100_000).default(1),
+  replicationFactor: z.int().min(1).max(32_767).default(1),
+  config: z.record(z.string().regex(/^[a-z0-9.]+$/, 'a topic config name such as cleanup.policy'), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  key: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$/, 'a partition key is a dot path such as id or customer.id').optional(),
+  events: z.record(eventNameSchema, eventSpecSchema).default({}),
+})
+
+export const batchSchema = z.strictObject({
+  maxSize: z.int().min(1).max(100_000).default(100),
+  maxWaitMs: z.int().min(0).max(60_000).default(50),
+})
+
+export const retrySchema = z.strictObject({
+  attempts: z.int().min(1).max(1_000).default(3),
+  backoffMs: z.int().min(0).max(3_600_000).default(1_000),
+  maxBackoffMs: z.int().min(0).max(3_600_000).default(30_000),
+})
+
+export const routeSchema = z.strictObject({
+  handler: z.string().min(1),
+  backend: z.enum(['local', 'lambda']).default('local'),
+  batch: batchSchema.prefault({}),
+  startFrom: z.union([z.enum(['earliest', 'latest']), isoTimestamp]).default('earliest'),
+  retry: retrySchema.prefault({}),
+  deadLetter: topicNameSchema.optional(),
+})
+
+export const consumerGroupSchema = z.strictObject({
+  topics: z.record(topicNameSchema, routeSchema),
+})
+
+export const appSchema = z.strictObject({
+  clientId: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a client id has letters, digits, ".", "_" or "-"'),
+  brokers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  ssl: z.boolean().default(false),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+      username: z.string(),
+      password: z.string(),
+    })
+    .optional(),
+  shutdownTimeoutMs: z.int().min(0).max(3_600_000).default(60_000),
+})
+
+export const lambdaSchema = z.strictObject({
+  region: z.string().min(1, 'the AWS region is needed, such as us-east-1'),
+  functionPrefix: z.string().regex(/^[A-Za-z0-9_-]*$/, 'a function prefix has letters, digits, "-" or "_"').default(''),
+  runtime: z.enum(['nodejs20.x', 'nodejs22.x']).default('nodejs20.x'),
+  role: z.string().default(''),
+  memorySize: z.int().min(128).max(10_240).default(256),
+  timeout: z.int().min(1).max(900).default(30),
+  alias: z.string().regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, 'an alias has letters, digits, "-" or "_" and is not only digits').default('live'),
+  environment: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number(), z.boolean()])).default({}),
+})
+
+export const codegenSchema = z.strictObject({
+  outDir: z.string().min(1).default('generated'),
+})
+
+export const manifestSchema = z.strictObject({
+  app: appSchema,
+  codegen: codegenSchema.prefault({}),
+  lambda: lambdaSchema.optional(),
+  topics: z.record(topicNameSchema, topicSchema),
+  consumerGroups: z.record(groupNameSchema, consumerGroupSchema).default({}),
+})
+
+/** The manifest as written (before defaults). */
+export type ManifestInput = z.input<typeof manifestSchema>
+/** The manifest after the schema applied its defaults. */
+export type ManifestData = z.output<typeof manifestSchema>

@@ -1,0 +1,47 @@
+import type { EventSpec } from './fields.js'
+import type { ManifestData } from './schema.js'
+import type { Path, Position } from './source.js'
+
+export type AppConfig = Omit<ManifestData['app'], 'brokers'> & { brokers: string[] }
+export type LambdaConfig = ManifestData['lambda'] & {}
+export type RouteSettings = ManifestData['consumerGroups'][string]['topics'][string]
+
+/** A declared topic, with its events parsed. */
+export interface Topic {
+  name: string
+  partitions: number
+  replicationFactor: number
+  config: Record<string, string>
+  key: string | undefined
+  events: Record<string, EventSpec>
+}
+
+/** One consumer group's subscription of one topic, with every default applied. */
+export interface Route extends Omit<RouteSettings, 'handler'> {
+  group: string
+  topic: string
+  /** The handler path as written, relative to the project root. */
+  handler: string
+  /** The handler's absolute path. */
+  handlerPath: string
+  /** The Lambda function name, for lambda routes. */
+  functionName: string | undefined
+}
+
+/** A loaded, checked and resolved manifest. */
+export interface Manifest {
+  /** Absolute path of karafka.yml. */
+  file: string
+  /** The project root: the manifest's directory. */
+  root: string
+  app: AppConfig
+  codegen: { outDir: string }
+  lambda: LambdaConfig | undefined
+  topics: Record<string, Topic>
+  consumerGroups: Record<string, Route[]>
+  routes: Route[]
+  /** Values that must never be printed (SASL password, `${...PASSWORD/SECRET/TOKEN}`). */
+  secrets: string[]
+  /** Where a field is written in the manifest, for errors found after loading. */
+  locate(path: Path): Position
+}
