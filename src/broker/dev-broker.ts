@@ -38,11 +38,6 @@ export interface StartResult extends BrokerState {
   startMs: number
 }
 
-/** The `.karafka/broker` directory of the project whose root is `root`. */
-export function brokerHome(root: string): string {
-  return path.join(root, '.karafka', 'broker')
-}
-
 /**
  * Starts a single-node Apache Kafka (KRaft) in the background and resolves once it answers
  * a metadata request. Fetches the jars and formats the storage the first time.

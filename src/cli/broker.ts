@@ -1,10 +1,13 @@
 import path from 'node:path'
 import { ArgumentsError } from '../errors/index.js'
-import { brokerHome, ensureClasspath, KAFKA_VERSION, readRunningState, startBroker, stopBroker, answersMetadata, cacheDir } from '../broker/index.js'
+import { brokerHome } from '../broker/paths.js'
+import { KAFKA_VERSION } from '../broker/fetch.js'
 import type { Command, CommandInput } from './command.js'
 
 const home = (input: CommandInput) => brokerHome(path.dirname(input.manifestPath))
 const progress = (text: string) => process.stderr.write(`${text}\n`)
+/** The broker module (and kafkajs) load only when a broker command runs. */
+const broker = () => import('../broker/index.js')
 
 export const brokerStart: Command = {
   words: ['broker', 'start'],
@@ -14,6 +17,7 @@ export const brokerStart: Command = {
   optionHelp: { port: 'the port to listen on (default 9092)', fresh: 'delete the broker data first' },
   async run(input) {
     const port = input.values.port === undefined ? undefined : parsePort(String(input.values.port))
+    const { startBroker } = await broker()
     const result = await startBroker({ home: home(input), ...(port ? { port } : {}), fresh: input.values.fresh === true, onProgress: progress })
     const where = `127.0.0.1:${result.port}`
     process.stdout.write(
@@ -30,6 +34,7 @@ export const brokerStop: Command = {
   words: ['broker', 'stop'],
   summary: 'stop the dev broker',
   async run(input) {
+    const { stopBroker } = await broker()
     const state = await stopBroker(home(input))
     process.stdout.write(state ? `dev broker at 127.0.0.1:${state.port} stopped\n` : 'dev broker is not running\n')
     return 0
@@ -40,6 +45,7 @@ export const brokerStatus: Command = {
   words: ['broker', 'status'],
   summary: 'say whether the dev broker runs, and where (exit 1 when it does not)',
   async run(input) {
+    const { readRunningState, answersMetadata } = await broker()
     const state = readRunningState(home(input))
     if (!state) {
       process.stdout.write('dev broker is not running\n')
@@ -56,6 +62,7 @@ export const brokerFetch: Command = {
   words: ['broker', 'fetch'],
   summary: `fetch the dev broker's jars with Maven without starting it`,
   async run() {
+    const { ensureClasspath, cacheDir } = await broker()
     const classpath = await ensureClasspath(progress)
     process.stdout.write(`Apache Kafka ${KAFKA_VERSION}: ${classpath.split(path.delimiter).length} jars ready (classpath in ${cacheDir()})\n`)
     return 0

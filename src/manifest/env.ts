@@ -24,20 +24,43 @@ export function expandVariables(doc: Document, env: NodeJS.ProcessEnv): { unset:
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return
       const text = node.value
       const path = pathOf([...ancestors, node])
-      const expanded = text.replace(REFERENCE, (whole, escaped: string, name: string, fallback: string | undefined) => {
-        if (escaped) return whole.slice(1)
-        const value = env[name] ?? fallback
-        if (value === undefined) {
-          unset.push({ path, name })
-          return ''
-        }
-        if (SECRET_NAME.test(name) && value !== '') secrets.push(value)
-        return value
-      })
+      const expanded = expandText(text, env, (name) => unset.push({ path, name }), (value) => secrets.push(value))
       node.value = node.type === 'PLAIN' && isSingleReference(text) ? retype(expanded) : expanded
     },
   })
   return { unset, secrets }
+}
+
+/**
+ * Expands the `${VAR}` references of one string. Calls `onUnset` for each unset variable
+ * without a default (which expands to nothing) and `onSecret` for values of variables whose
+ * names say they are secrets.
+ */
+export function expandText(text: string, env: NodeJS.ProcessEnv, onUnset: (name: string) => void, onSecret: (value: string) => void = () => {}): string {
+  return text.replace(REFERENCE, (whole, escaped: string, name: string, fallback: string | undefined) => {
+    if (escaped) return whole.slice(1)
+    const value = env[name] ?? fallback
+    if (value === undefined) {
+      onUnset(name)
+      return ''
+    }
+    if (SECRET_NAME.test(name) && value !== '') onSecret(value)
+    return value
+  })
+}
+
+/** Expands every string of a plain value (the app block kept in generated code), typed as {@link expandVariables} does. */
+export function expandValue(value: unknown, env: NodeJS.ProcessEnv, onUnset: (name: string) => void): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value
+    const expanded = expandText(value, env, onUnset)
+    return isSingleReference(value) ? retype(expanded) : expanded
+  }
+  if (Array.isArray(value)) return value.map((item) => expandValue(item, env, onUnset))
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expandValue(item, env, onUnset)]))
+  }
+  return value
 }
 
 function isSingleReference(text: string): boolean {

@@ -48,6 +48,8 @@ export function parseManifest(text: string, shown: string, absolute: string, env
     const hint = syntax.code === 'DUPLICATE_KEY' ? 'keep one of the two' : 'fix the YAML syntax; inside { } write an array as [T], or quote it: "T[]"'
     throw new ManifestError(shown, [{ file: shown, ...source.position(syntax.pos[0]), path: '', message: `invalid YAML: ${message}`, hint }])
   }
+  const appNode = source.doc.get('app', true)
+  const appTemplate: unknown = appNode && typeof appNode === 'object' && 'toJS' in appNode ? (appNode as { toJS(doc: unknown): unknown }).toJS(source.doc) : undefined
   const { unset, secrets } = expandVariables(source.doc, env)
   const issues: ManifestIssue[] = unset.map(({ path: at, name }) => ({
     file: shown,
@@ -69,7 +71,7 @@ export function parseManifest(text: string, shown: string, absolute: string, env
   const unsetPaths = new Set(issues.map((issue) => issue.path))
   issues.push(...found.filter((issue) => !unsetPaths.has(issue.path)))
   if (issues.length > 0 || !parsed.success) throw new ManifestError(shown, sortIssues(issues))
-  return resolveManifest(parsed.data, absolute, secrets, (at) => source.locate(at))
+  return resolveManifest(parsed.data, { file: absolute, secrets, appTemplate, locate: (at, where) => source.locate(at, where) })
 }
 
 function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {

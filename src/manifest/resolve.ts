@@ -5,11 +5,10 @@ import type { ManifestData } from './schema.js'
 import type { Manifest, Route, Topic } from './types.js'
 
 /** Normalises a checked manifest: broker lists, parsed events, flattened routes, absolute paths. */
-export function resolveManifest(data: ManifestData, file: string, secrets: string[], locate: Manifest['locate']): Manifest {
+export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' | 'secrets' | 'appTemplate' | 'locate'>): Manifest {
+  const { file, secrets, appTemplate, locate } = from
   const root = path.dirname(file)
-  const brokers = (Array.isArray(data.app.brokers) ? data.app.brokers : data.app.brokers.split(','))
-    .map((broker) => broker.trim())
-    .filter(Boolean)
+  const brokers = brokerList(data.app.brokers)
   const topics: Record<string, Topic> = {}
   for (const [name, topic] of Object.entries(data.topics)) {
     topics[name] = {
@@ -43,6 +42,14 @@ export function resolveManifest(data: ManifestData, file: string, secrets: strin
     consumerGroups,
     routes: Object.values(consumerGroups).flat(),
     secrets: [...new Set([...secrets, ...(sasl?.password ? [sasl.password] : [])])],
+    appTemplate,
     locate,
   }
+}
+
+/** Brokers given as a list or a comma-separated string, as a list. */
+export function brokerList(brokers: string | string[]): string[] {
+  return (Array.isArray(brokers) ? brokers : brokers.split(','))
+    .map((broker) => broker.trim())
+    .filter(Boolean)
 }

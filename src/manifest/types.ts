@@ -42,6 +42,8 @@ export interface Manifest {
   routes: Route[]
   /** Values that must never be printed (SASL password, `${...PASSWORD/SECRET/TOKEN}`). */
   secrets: string[]
+  /** The app block as written, before `${VAR}` expansion: generated code keeps this. */
+  appTemplate: unknown
   /** Where a field is written in the manifest, for errors found after loading. */
-  locate(path: Path): Position
+  locate(path: Path, at?: 'key' | 'value'): Position
 }

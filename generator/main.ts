@@ -1,0 +1,38 @@
+import path from 'node:path'
+import { loadManifest, type LoadOptions } from '../src/manifest/index.js'
+import { emitHandlerStubs } from './emitters/handler-stubs.js'
+import { emitKarafkaFile } from './emitters/karafka-file.js'
+import { emitLambdaEntries } from './emitters/lambda-entries.js'
+import { buildModel } from './model/build-model.js'
+import { applyPlan, planWrites, type OutputFile, type WritePlan } from './write.js'
+
+export interface CodegenOptions extends LoadOptions {
+  manifestPath: string
+  /** Compare only: write nothing. */
+  check?: boolean
+}
+
+export interface CodegenResult extends WritePlan {
+  outDir: string
+  /** Milliseconds the whole run took. */
+  ms: number
+}
+
+/**
+ * `karafka codegen`: load the manifest, build the model, emit every file with ts-morph's
+ * writer (one writer per file), then write only what changed. Nothing is written when the manifest is bad.
+ * @throws ManifestError for a bad manifest or unusable paths.
+ */
+export function runCodegen(options: CodegenOptions): CodegenResult {
+  const began = performance.now()
+  const manifest = loadManifest(options.manifestPath, options)
+  const shown = path.relative(options.cwd ?? process.cwd(), manifest.file) || manifest.file
+  const model = buildModel(manifest, shown)
+  const files: OutputFile[] = [
+    ...[emitKarafkaFile(model), ...emitLambdaEntries(model)].map((file) => ({ ...file, kind: 'generated' as const })),
+    ...emitHandlerStubs(model).map((file) => ({ ...file, kind: 'stub' as const })),
+  ]
+  const plan = planWrites(files, model.outDir)
+  if (!options.check) applyPlan(plan)
+  return { ...plan, outDir: model.outDir, ms: performance.now() - began }
+}

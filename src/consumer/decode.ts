@@ -1,0 +1,62 @@
+import type { IHeaders } from 'kafkajs'
+import { decodeEnvelope } from '../producer/envelope.js'
+import { describeIssues } from '../producer/validate.js'
+import type { Topology } from '../topology.js'
+import type { Message } from './types.js'
+
+/** A record as it comes off the wire, from kafkajs or from AWS's Kafka event. */
+export interface RawRecord {
+  topic: string
+  partition: number
+  offset: string
+  key: Buffer | null
+  value: Buffer | null
+  /** Milliseconds since the epoch, as a string (kafkajs's form). */
+  timestamp: string
+  headers?: IHeaders
+}
+
+/** A record that cannot be handed to a handler, and why. It is dead-lettered or stops the partition. */
+export interface InvalidRecord {
+  record: RawRecord
+  reason: string
+}
+
+/**
+ * Decodes a record into a typed message: a tombstone for a null value, otherwise the
+ * envelope whose payload passes its event's schema. Returns the reason when it is invalid
+ * (not JSON, not an envelope, an unknown event, a payload failing its schema).
+ */
+export function decodeRecord(topology: Topology, record: RawRecord): Message | InvalidRecord {
+  const meta = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key === null ? null : record.key.toString('utf8'),
+    timestamp: new Date(Number(record.timestamp)),
+    headers: headersToStrings(record.headers),
+  }
+  if (record.value === null) return { ...meta, event: null, payload: null, tombstone: true }
+  const envelope = decodeEnvelope(record.value)
+  if ('invalid' in envelope) return { record, reason: envelope.invalid }
+  const spec = topology.topics[record.topic]?.events[envelope.event_name]
+  if (!spec) return { record, reason: `unknown event "${envelope.event_name}" for topic ${record.topic}` }
+  const parsed = spec.schema.safeParse(envelope.payload)
+  if (!parsed.success) return { record, reason: `invalid ${envelope.event_name} payload: ${describeIssues(parsed.error)}` }
+  return { ...meta, event: envelope.event_name, payload: parsed.data, tombstone: false }
+}
+
+export function isInvalidRecord(value: Message | InvalidRecord): value is InvalidRecord {
+  return 'reason' in value && 'record' in value
+}
+
+/** kafkajs headers (Buffers, strings or arrays of them) as plain strings; a repeated header keeps its last value. */
+export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue
+    const last = Array.isArray(value) ? value.at(-1) : value
+    if (last !== undefined) result[name] = last.toString()
+  }
+  return result
+}

@@ -1,0 +1,79 @@
+import { decodeRecord, isInvalidRecord } from '../consumer/decode.js'
+import type { ConsumerContext, ConsumerDefinition, Message } from '../consumer/types.js'
+import { KarafkaError } from '../errors/index.js'
+import type { Logger } from '../instrumentation/logger.js'
+import { resolveAppConfig } from '../producer/app-config.js'
+import { createProducerRuntime } from '../producer/producer-runtime.js'
+import { createResponderSet } from '../producer/responders.js'
+import { fromAwsRecord, type AwsKafkaEvent, type PartialResult } from './event.js'
+
+/** The part of Lambda's context the adapter uses. */
+export interface LambdaContextLike {
+  getRemainingTimeInMillis?(): number
+}
+
+const DEADLINE_MARGIN_MS = 1_000
+
+/**
+ * The Lambda handler behind a generated entry: decodes AWS's Kafka event, validates each
+ * record, and runs the route's handler once per partition batch with a `ctx.signal` that
+ * fires a second before the function's deadline. When the karafka poller asks for a
+ * partial result it answers with what was consumed (and the error); otherwise it throws,
+ * as AWS's own event source mapping expects.
+ */
+export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>): (event: AwsKafkaEvent, context?: LambdaContextLike) => Promise<PartialResult | undefined> {
+  const { topology } = definition
+  const runtime = createProducerRuntime(() => resolveAppConfig(topology.app))
+  const responders = createResponderSet(topology, runtime.sender)
+  const fn = definition.fn as unknown as (messages: Message[], ctx: ConsumerContext<unknown>) => Promise<void> | void
+
+  return async (event, context) => {
+    const partial = event.karafka?.partial === true
+    const consumed: Record<string, string> = {}
+    const deadline = new AbortController()
+    const remaining = context?.getRemainingTimeInMillis?.()
+    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(new Error('the Lambda deadline is near')), Math.max(0, remaining - DEADLINE_MARGIN_MS))
+    try {
+      for (const [batchKey, records] of Object.entries(event.records)) {
+        const messages: Message[] = []
+        for (const record of records.map(fromAwsRecord)) {
+          const decoded = decodeRecord(topology, record)
+          if (isInvalidRecord(decoded)) {
+            throw new KarafkaError('MESSAGE_INVALID', `${record.topic}/${record.partition} offset ${record.offset}: ${decoded.reason}`, { topic: record.topic, partition: record.partition, offset: record.offset })
+          }
+          messages.push(decoded)
+        }
+        const first = messages[0]
+        if (!first) continue
+        const ctx: ConsumerContext<unknown> = {
+          group: event.karafka?.group ?? definition.group,
+          topic: first.topic,
+          partition: first.partition,
+          attempt: event.karafka?.attempt ?? 1,
+          logger: consoleLogger,
+          signal: deadline.signal,
+          markAsConsumed: (message) => void (consumed[batchKey] = message.offset),
+          responders,
+        }
+        try {
+          await fn(messages, ctx)
+          consumed[batchKey] = messages.at(-1)!.offset
+        } catch (error) {
+          if (!partial) throw error
+          return { consumed, error: { name: (error as Error).name ?? 'Error', message: (error as Error).message ?? String(error) } }
+        }
+      }
+      return partial ? { consumed } : undefined
+    } finally {
+      if (timer) clearTimeout(timer)
+      await runtime.sender.flush()
+    }
+  }
+}
+
+const consoleLogger: Logger = {
+  debug: (message, fields) => console.debug(message, ...(fields ? [fields] : [])),
+  info: (message, fields) => console.info(message, ...(fields ? [fields] : [])),
+  warn: (message, fields) => console.warn(message, ...(fields ? [fields] : [])),
+  error: (message, fields) => console.error(message, ...(fields ? [fields] : [])),
+}

@@ -1,0 +1,44 @@
+import type { RawRecord } from '../consumer/decode.js'
+
+/** One record of AWS's self-managed Kafka event: key and value in base64, header values as byte arrays. */
+export interface AwsKafkaRecord {
+  topic: string
+  partition: number
+  offset: number | string
+  timestamp: number
+  timestampType: string
+  key?: string | null
+  value?: string | null
+  headers?: Record<string, number[]>[]
+}
+
+/** AWS's self-managed Kafka event (plus `karafka.partial`, which only the karafka poller sends). */
+export interface AwsKafkaEvent {
+  eventSource: 'SelfManagedKafka' | 'aws:kafka'
+  bootstrapServers?: string
+  records: Record<string, AwsKafkaRecord[]>
+  karafka?: { partial?: boolean; attempt?: number; group?: string }
+}
+
+/** The answer to a poller's partial invocation: the last consumed offset per `topic-partition`, and the error if any. */
+export interface PartialResult {
+  consumed: Record<string, string>
+  error?: { name: string; message: string }
+}
+
+/** Decodes one AWS Kafka record into the runtime's raw record. */
+export function fromAwsRecord(record: AwsKafkaRecord): RawRecord {
+  const headers: Record<string, Buffer> = {}
+  for (const entry of record.headers ?? []) {
+    for (const [name, bytes] of Object.entries(entry)) headers[name] = Buffer.from(bytes)
+  }
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: String(record.offset),
+    key: record.key ? Buffer.from(record.key, 'base64') : null,
+    value: record.value === null || record.value === undefined ? null : Buffer.from(record.value, 'base64'),
+    timestamp: String(record.timestamp),
+    headers,
+  }
+}

@@ -1,0 +1,52 @@
+import { Partitioners, type Admin, type Producer } from 'kafkajs'
+import { createKafka } from '../kafka/client.js'
+import type { AppConfig } from '../manifest/types.js'
+import { OrderedSender, type BatchSender } from './sender.js'
+
+/** A lazily connected, idempotent producer with its ordered sender. */
+export interface ProducerRuntime {
+  sender: OrderedSender
+  /** An ordered sender on another producer (e.g. a transactional one), sharing this metadata client. */
+  senderFor(producer: BatchSender): OrderedSender
+  /** Sends what is queued, then disconnects. Safe to call when nothing ever connected. */
+  close(): Promise<void>
+}
+
+/**
+ * Creates the producer runtime for `app`; nothing connects until the first send.
+ * `app` is a function so that `${VAR}`s are resolved then, not at import time.
+ */
+export function createProducerRuntime(app: () => AppConfig): ProducerRuntime {
+  let producer: Promise<Producer> | undefined
+  let admin: Promise<Admin> | undefined
+  const kafka = memo(() => createKafka(app(), '-producer'))
+  const getAdmin = () =>
+    (admin ??= (async () => {
+      const client = kafka().admin()
+      await client.connect()
+      return client
+    })())
+  const getProducer = () =>
+    (producer ??= (async () => {
+      const client = kafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+      await client.connect()
+      return client
+    })())
+  const senders: OrderedSender[] = []
+  const track = (sender: OrderedSender) => (senders.push(sender), sender)
+  return {
+    sender: track(new OrderedSender(getProducer, getAdmin)),
+    senderFor: (other) => track(new OrderedSender(async () => other, getAdmin)),
+    async close() {
+      await Promise.all(senders.map((sender) => sender.flush()))
+      const [p, a] = [producer, admin]
+      producer = admin = undefined
+      await Promise.all([p?.then((c) => c.disconnect()), a?.then((c) => c.disconnect())].map((done) => done?.catch(() => {})))
+    },
+  }
+}
+
+function memo<T>(make: () => T): () => T {
+  let value: { v: T } | undefined
+  return () => (value ??= { v: make() }).v
+}

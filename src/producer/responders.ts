@@ -1,0 +1,30 @@
+import type { Topology } from '../topology.js'
+import { EVENT_NAME_HEADER, encodeEnvelope } from './envelope.js'
+import { partitionKeyOf } from './partition-key.js'
+import type { Delivery, OrderedSender } from './sender.js'
+import { validatePayload } from './validate.js'
+
+/** A topic's responder at run time: one method per event, plus `tombstone(key)`. */
+export type ResponderMethods = Record<string, (payload: never) => Promise<Delivery>>
+
+/**
+ * Builds the responders of every topic of `topology` on `sender`. Each method validates
+ * the payload (rejecting before anything is sent), derives the key, and sends the envelope
+ * with the `event_name` header. Generated code gives the result its precise type.
+ */
+export function createResponderSet(topology: Topology, sender: OrderedSender): Record<string, ResponderMethods> {
+  const set: Record<string, ResponderMethods> = {}
+  for (const [topic, spec] of Object.entries(topology.topics)) {
+    const methods: Record<string, (payload: unknown) => Promise<Delivery>> = {}
+    for (const [event, { schema, method }] of Object.entries(spec.events)) {
+      methods[method] = async (payload: unknown) => {
+        const parsed = validatePayload(schema, payload, topic, event)
+        const key = spec.key === undefined ? null : partitionKeyOf(parsed, spec.key, topic)
+        return sender.send(topic, { key, value: encodeEnvelope(event, parsed), headers: { [EVENT_NAME_HEADER]: event } })
+      }
+    }
+    methods.tombstone = async (key: unknown) => sender.send(topic, { key: String(key), value: null })
+    set[topic] = methods as ResponderMethods
+  }
+  return set
+}

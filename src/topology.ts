@@ -1,0 +1,23 @@
+import type { z } from 'zod'
+
+/** One event as the runtime needs it: its zod schema and its responder method's name. */
+export interface TopologyEvent {
+  schema: z.ZodType
+  method: string
+}
+
+/** A topic as the runtime needs it: its partition key path and its events. */
+export interface TopologyTopic {
+  key: string | undefined
+  events: Record<string, TopologyEvent>
+}
+
+/**
+ * What generated code hands the runtime: the app's connection settings as written in the
+ * manifest (`${VAR}`s are expanded at run time, so secrets never land in generated code)
+ * and every topic with its events.
+ */
+export interface Topology {
+  app: Record<string, unknown>
+  topics: Record<string, TopologyTopic>
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { after, describe, it } from 'node:test'
+import { Project } from 'ts-morph'
+import { runCodegen } from '../../../generator/main.js'
+import { CODEGEN_MANIFEST, INVOICE_SCHEMA, tempProject } from '../../helpers/project.js'
+import { typecheck } from '../../helpers/typecheck.js'
+
+const IMPORT = "import { defineConsumer, responders } from '../generated/karafka.js'\n"
+
+// Handler files, each expected to compile or to fail for one stated reason.
+const CASES: Record<string, { code: string; error?: RegExp }> = {
+  'handlers/good.ts': {
+    code: `${IMPORT}
+export default defineConsumer('example', 'users', async (messages, ctx) => {
+  for (const message of messages) {
+    if (message.tombstone) { const key: string | null = message.key; continue }
+    if (message.event === 'user_created') { const email: string = message.payload.email; const name: string | undefined = message.payload.name }
+    else { const id: number = message.payload.id }
+    const offset: string = message.offset
+    await ctx.responders.users.userDeleted({ id: 1 })
+  }
+})
+export const sent = responders.carts.cartOpened({ customer: { id: 'c1', tier: 'gold' }, lines: [{ sku: 's', qty: 1 }], tags: [], openedAt: '2026-01-01T00:00:00Z' })
+export const gone = responders.users.tombstone(42)
+export const invoice = responders.invoices.invoiceIssued({ invoiceId: 'i', customerId: 'c', amount: 3 })
+`,
+  },
+  'handlers/missing-field.ts': { code: `${IMPORT}responders.users.userCreated({ id: 1 })\n`, error: /Property 'email' is missing/ },
+  'handlers/wrong-type.ts': { code: `${IMPORT}responders.users.userCreated({ id: '1', email: 'a@b.c' })\n`, error: /Type 'string' is not assignable to type 'number'/ },
+  'handlers/unknown-event.ts': { code: `${IMPORT}responders.users.userUpdated({ id: 1 })\n`, error: /Property 'userUpdated' does not exist on type 'UsersResponder'/ },
+  'handlers/bad-enum.ts': { code: `${IMPORT}responders.carts.cartOpened({ customer: { id: 'c', tier: 'platinum' }, lines: [], tags: [], openedAt: 'x' })\n`, error: /'"platinum"' is not assignable to type '"free" \| "gold"'/ },
+  'handlers/narrowing.ts': {
+    code: `${IMPORT}export default defineConsumer('example', 'users', (messages) => {
+  for (const m of messages) if (m.event === 'user_deleted') console.log(m.payload.email)
+})\n`,
+    error: /Property 'email' does not exist on type '\{ id: number; \}'/,
+  },
+  'handlers/unknown-topic.ts': { code: `${IMPORT}export default defineConsumer('example', 'nope', async () => {})\n`, error: /Argument of type '"nope"' is not assignable to parameter of type '"users" \| "carts"'/ },
+  'handlers/wrong-group-topic.ts': { code: `${IMPORT}export default defineConsumer('billing', 'users', async () => {})\n`, error: /Argument of type '"users"' is not assignable to parameter of type '"invoices"'/ },
+}
+
+describe('generated code at compile time', () => {
+  const app = tempProject({ 'karafka.yml': CODEGEN_MANIFEST, 'schemas/invoice.ts': INVOICE_SCHEMA })
+  after(() => app.remove())
+  runCodegen({ manifestPath: path.join(app.dir, 'karafka.yml'), cwd: app.dir, env: {} })
+  const files = Object.entries(CASES).map(([name, { code }]) => app.write(name, code))
+  const generated = ['generated/karafka.ts', 'generated/lambda/example.carts.ts', 'handlers/users.ts', 'handlers/carts.ts', 'handlers/invoices.ts'].map((f) => path.join(app.dir, f))
+  const errors = typecheck([...generated, ...files])
+
+  it('the generated files, the stubs and a correct handler compile under strict', () => {
+    for (const file of [...generated, path.join(app.dir, 'handlers/good.ts')]) assert.deepEqual(errors.get(file), [], path.relative(app.dir, file))
+  })
+
+  for (const [name, { error }] of Object.entries(CASES)) {
+    if (!error) continue
+    it(`${name} fails to compile for the right reason`, () => {
+      const messages = errors.get(path.join(app.dir, name)) ?? []
+      assert.ok(messages.some((message) => error.test(message)), `expected ${error} in:\n${messages.join('\n') || '(no errors)'}`)
+    })
+  }
+
+  it('no any leaks into the user-facing types', () => {
+    const project = new Project({ tsConfigFilePath: undefined, compilerOptions: { strict: true } })
+    const source = project.addSourceFileAtPath(path.join(app.dir, 'generated/karafka.ts'))
+    project.resolveSourceFileDependencies()
+    const leaks = [...source.getExportedDeclarations()].flatMap(([name, declarations]) =>
+      declarations.map((d) => [name, d.getType().getText(d)] as const).filter(([, text]) => /\bany\b/.test(text)),
+    )
+    assert.deepEqual(leaks, [])
+  })
+
+  it('a manifest change that breaks a handler is a compile error in that handler', () => {
+    const handler = app.write('handlers/users-name.ts', `${IMPORT}export default defineConsumer('example', 'users', (messages) => {
+  for (const m of messages) if (m.event === 'user_created') console.log(m.payload.name?.toUpperCase())
+})\n`)
+    assert.deepEqual(typecheck([handler]).get(handler), [])
+    app.write('karafka.yml', CODEGEN_MANIFEST.replace('email: string, name?: string', 'email: string'))
+    runCodegen({ manifestPath: path.join(app.dir, 'karafka.yml'), cwd: app.dir, env: {} })
+    const after = typecheck([handler]).get(handler) ?? []
+    assert.ok(after.some((m) => /Property 'name' does not exist/.test(m)), after.join('\n'))
+  })
+})
