@@ -1,15 +1,17 @@
 import { brokerStart, brokerStatus, brokerStop, brokerFetch } from './broker.js'
 import { notBuilt, type Command } from './command.js'
 import { codegen } from './codegen.js'
+import { dev } from './dev.js'
 import { info } from './info.js'
+import { server } from './server.js'
 
 /** Every command of the CLI, in the order `karafka --help` lists them. */
 export const COMMANDS: Command[] = [
   notBuilt(['init'], 'scaffold karafka.yml, handlers/ and package scripts'),
   codegen,
   info,
-  notBuilt(['server'], 'run the poller: consumer groups, batches, handlers, commits', '[--group g]... [--backend local|lambda]'),
-  notBuilt(['dev'], 'start the dev broker if none answers, migrate topics, run the server'),
+  server,
+  dev,
   brokerStart,
   brokerStop,
   brokerStatus,

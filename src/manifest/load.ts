@@ -45,7 +45,13 @@ export function parseManifest(text: string, shown: string, absolute: string, env
   const syntax = source.doc.errors[0]
   if (syntax) {
     const message = syntax.code === 'DUPLICATE_KEY' ? 'a key appears twice in one mapping' : syntax.message.split('\n')[0]!
-    const hint = syntax.code === 'DUPLICATE_KEY' ? 'keep one of the two' : 'fix the YAML syntax; inside { } write an array as [T], or quote it: "T[]"'
+    const line = text.split('\n')[source.position(syntax.pos[0]).line - 1] ?? ''
+    const hint =
+      syntax.code === 'DUPLICATE_KEY'
+        ? 'keep one of the two'
+        : line.includes('${') && line.includes('{ ')
+          ? 'inside { }, quote a value that uses a variable: "${VAR}"'
+          : 'fix the YAML syntax; inside { } write an array as [T], or quote it: "T[]"'
     throw new ManifestError(shown, [{ file: shown, ...source.position(syntax.pos[0]), path: '', message: `invalid YAML: ${message}`, hint }])
   }
   const appNode = source.doc.get('app', true)

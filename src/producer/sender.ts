@@ -10,9 +10,9 @@ export interface Delivery {
 
 /** A record to send: the key, the value (null for a tombstone) and headers. */
 export interface OutgoingRecord {
-  key: string | null
-  value: string | null
-  headers?: Record<string, string>
+  key: string | Buffer | null
+  value: string | Buffer | null
+  headers?: Record<string, string | Buffer>
 }
 
 /** What the sender needs of a producer: kafkajs's Producer, or a Transaction, both qualify. */

@@ -1,0 +1,46 @@
+import { ArgumentsError } from '../errors/index.js'
+import { attachLogger, logLevelFromEnv } from '../instrumentation/logger-listener.js'
+import { Monitor } from '../instrumentation/monitor.js'
+import type { Manifest } from '../manifest/types.js'
+import type { Options } from './command.js'
+
+export const SERVER_OPTIONS: Options = {
+  group: { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  'log-format': { type: 'string' },
+}
+
+export const SERVER_OPTION_HELP = {
+  group: 'consume only this consumer group (repeatable)',
+  backend: 'run every route on this backend: local or lambda',
+  'log-format': 'text (default) or json; the level comes from KARAFKA_LOG_LEVEL',
+}
+
+/**
+ * Runs the server until SIGINT or SIGTERM: the first signal stops it gracefully and the
+ * process exits 0; a second one exits at once with 1.
+ */
+export async function runServerUntilSignal(manifest: Manifest, values: Record<string, unknown>): Promise<number> {
+  const format = values['log-format'] ?? 'text'
+  if (format !== 'text' && format !== 'json') throw new ArgumentsError(`--log-format ${String(format)} is not text or json`)
+  const backend = values.backend
+  if (backend !== undefined && backend !== 'local' && backend !== 'lambda') throw new ArgumentsError(`--backend ${String(backend)} is not local or lambda`)
+  const monitor = new Monitor()
+  attachLogger(monitor, { format, level: logLevelFromEnv(), secrets: manifest.secrets })
+  const { startServer } = await import('../server/server.js')
+  const server = await startServer({ manifest, monitor, groups: (values.group as string[] | undefined) ?? [], ...(backend ? { backend } : {}) })
+  return new Promise<number>((resolve) => {
+    let signals = 0
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (++signals > 1) process.exit(1)
+      void server.stop(signal).then(() => resolve(0))
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    void server.crashed.then(async (error) => {
+      process.stderr.write(`the consumer stopped: ${error.message}\n`)
+      await server.stop()
+      resolve(1)
+    })
+  })
+}

@@ -1,0 +1,148 @@
+import type { Admin, Consumer, Kafka } from 'kafkajs'
+import type { Monitor } from '../instrumentation/monitor.js'
+import type { Invoker } from '../invokers/invoker.js'
+import type { Route } from '../manifest/types.js'
+import type { OrderedSender } from '../producer/sender.js'
+import type { Topology } from '../topology.js'
+import { BatchRunner } from './runner.js'
+
+export interface PollerOptions {
+  group: string
+  routes: Route[]
+  kafka: Kafka
+  topology: Topology
+  invoker: Invoker
+  monitor: Monitor
+  sender: OrderedSender
+  sessionTimeoutMs?: number
+  heartbeatIntervalMs?: number
+}
+
+/**
+ * One consumer group: a kafkajs consumer subscribed to the group's topics, feeding each
+ * partition's batches to the runner. Partitions run concurrently; batches of one partition
+ * one after another.
+ */
+export class Poller {
+  private consumer: Consumer | undefined
+  private runner: BatchRunner | undefined
+  private epoch = 0
+  private assigned = new Set<string>()
+  private readonly shutdown = new AbortController()
+  private crashed: Error | undefined
+
+  constructor(private readonly options: PollerOptions) {}
+
+  async start(): Promise<void> {
+    const { group, routes, kafka, monitor } = this.options
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000
+    const heartbeatInterval = this.options.heartbeatIntervalMs ?? 3_000
+    await applyStartFrom(kafka, group, routes)
+    const consumer = kafka.consumer({
+      groupId: group,
+      sessionTimeout,
+      heartbeatInterval,
+      rebalanceTimeout: Math.max(60_000, sessionTimeout),
+      maxWaitTimeInMs: Math.min(...routes.map((r) => r.batch.maxWaitMs)),
+      allowAutoTopicCreation: false,
+    })
+    this.consumer = consumer
+    this.runner = new BatchRunner({
+      group,
+      routes: new Map(routes.map((r) => [r.topic, r])),
+      topology: this.options.topology,
+      invoker: this.options.invoker,
+      monitor,
+      consumer,
+      sender: this.options.sender,
+      epoch: () => this.epoch,
+      heartbeatIntervalMs: heartbeatInterval,
+      shutdownSignal: this.shutdown.signal,
+    })
+    consumer.on(consumer.events.REBALANCING, () => this.epoch++)
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.epoch++
+      const now = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)))
+      const revoked = [...this.assigned].filter((key) => !now.has(key))
+      this.assigned = now
+      this.runner?.retries.retain(now)
+      if (revoked.length > 0) monitor.emit('rebalance.partitions_revoked', { group, partitions: revoked.map(parseKey) })
+      monitor.emit('rebalance.partitions_assigned', { group, partitions: [...now].map(parseKey) })
+    })
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.crashed = event.payload.error
+      monitor.emit('error.occurred', { type: 'consumer.crashed', error: event.payload.error, group })
+    })
+    await consumer.connect()
+    for (const route of routes) await consumer.subscribe({ topic: route.topic, fromBeginning: route.startFrom !== 'latest' })
+    const partitions = await partitionTotal(kafka, routes)
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, Math.min(partitions, 64)),
+      eachBatch: (payload) => this.runner!.handle(payload),
+    })
+  }
+
+  /** The error that stopped the consumer for good, if any. */
+  get crash(): Error | undefined {
+    return this.crashed
+  }
+
+  /**
+   * Stops fetching, lets in-flight batches finish and commit, leaves the group. After
+   * `timeoutMs`, in-flight handlers see ctx.signal aborted and are no longer waited for.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    const consumer = this.consumer
+    if (!consumer) return true
+    this.runner?.stop()
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => {
+        this.shutdown.abort(new Error('shutdown timeout reached'))
+        resolve(false)
+      }, timeoutMs)
+    })
+    const finished = await Promise.race([consumer.stop().then(() => true), timedOut])
+    clearTimeout(timer)
+    await consumer.disconnect().catch(() => {})
+    return finished
+  }
+}
+
+function parseKey(key: string): { topic: string; partition: number } {
+  const at = key.lastIndexOf('/')
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }
+}
+
+async function partitionTotal(kafka: Kafka, routes: Route[]): Promise<number> {
+  return withAdmin(kafka, async (admin) => {
+    const metadata = await admin.fetchTopicMetadata({ topics: routes.map((r) => r.topic) })
+    return metadata.topics.reduce((sum, topic) => sum + topic.partitions.length, 0)
+  })
+}
+
+/** For routes starting from a time: when the group has no committed offset there yet, set it to the first message at or after that time. */
+async function applyStartFrom(kafka: Kafka, group: string, routes: Route[]): Promise<void> {
+  const timed = routes.filter((r) => r.startFrom !== 'earliest' && r.startFrom !== 'latest')
+  if (timed.length === 0) return
+  await withAdmin(kafka, async (admin) => {
+    for (const route of timed) {
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [route.topic] })
+      if (committed?.partitions.some((p) => p.offset !== '-1')) continue
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(route.topic, Date.parse(route.startFrom))
+      await admin.setOffsets({ groupId: group, topic: route.topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) })
+    }
+  })
+}
+
+async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return await fn(admin)
+  } finally {
+    await admin.disconnect()
+  }
+}

@@ -1,0 +1,71 @@
+/** The closed catalogue of instrumentation events (Karafka's names) and their payloads. */
+
+export interface PartitionRef {
+  group: string
+  topic: string
+  partition: number
+}
+
+export interface BatchInfo extends PartitionRef {
+  messages: number
+  firstOffset: string
+  lastOffset: string
+  attempt: number
+}
+
+/** What `error.occurred` reports; `type` says where it happened. */
+export type ErrorType =
+  | 'consumer.consume.error'
+  | 'consumer.invalid_message'
+  | 'consumer.commit.error'
+  | 'consumer.heartbeat.error'
+  | 'consumer.crashed'
+  | 'dead_letter_queue.dispatch.error'
+  | 'lambda.invoke.error'
+  | 'listener.error'
+  | 'app.shutdown.timeout'
+
+export interface EventPayloads {
+  'app.running': { groups: string[]; backend: string }
+  'app.stopping': { signal: string | undefined }
+  'app.stopped': { durationMs: number }
+  'consumer.consume': BatchInfo
+  'consumer.consumed': BatchInfo & { durationMs: number; consumedOffset: string | undefined }
+  'consumer.consuming.retry': PartitionRef & { offset: string; attempt: number; backoffMs: number; error: Error; exhausted: boolean }
+  'consumer.consuming.pause': PartitionRef & { offset: string; reason: string }
+  'client.pause': PartitionRef
+  'client.resume': PartitionRef
+  'rebalance.partitions_assigned': { group: string; partitions: { topic: string; partition: number }[] }
+  'rebalance.partitions_revoked': { group: string; partitions: { topic: string; partition: number }[] }
+  'dead_letter_queue.dispatched': PartitionRef & { offset: string; deadLetter: string; reason: string; attempts: number }
+  'offsets.committed': PartitionRef & { offset: string }
+  'lambda.invoke': PartitionRef & { functionName: string; messages: number; bytes: number }
+  'lambda.invoked': PartitionRef & { functionName: string; messages: number; durationMs: number; statusCode: number; functionError: string | undefined }
+  'statistics.emitted': { group: string; consumed: number; batches: number; lag: Record<string, number> }
+  'error.occurred': { type: ErrorType; error: Error; group?: string; topic?: string; partition?: number; offset?: string }
+  /** Handler log lines (ctx.logger), routed through the monitor like everything else. */
+  'consumer.log': PartitionRef & { level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> | undefined }
+}
+
+export type EventName = keyof EventPayloads
+
+export const EVENT_NAMES = [
+  'app.running',
+  'app.stopping',
+  'app.stopped',
+  'consumer.consume',
+  'consumer.consumed',
+  'consumer.consuming.retry',
+  'consumer.consuming.pause',
+  'client.pause',
+  'client.resume',
+  'rebalance.partitions_assigned',
+  'rebalance.partitions_revoked',
+  'dead_letter_queue.dispatched',
+  'offsets.committed',
+  'lambda.invoke',
+  'lambda.invoked',
+  'statistics.emitted',
+  'error.occurred',
+  'consumer.log',
+] as const satisfies readonly EventName[]

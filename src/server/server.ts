@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Poller } from '../consumer/poller.js'
+import { ArgumentsError, KarafkaError } from '../errors/index.js'
+import { Monitor } from '../instrumentation/monitor.js'
+import type { Invoker } from '../invokers/invoker.js'
+import { createLocalInvoker, loadHandlers } from '../invokers/local.js'
+import { createKafka } from '../kafka/client.js'
+import type { Manifest, Route } from '../manifest/types.js'
+import { createProducerRuntime, type ProducerRuntime } from '../producer/producer-runtime.js'
+import { createResponderSet } from '../producer/responders.js'
+import type { Topology } from '../topology.js'
+
+export interface ServerOptions {
+  manifest: Manifest
+  /** Only these consumer groups (default: all). */
+  groups?: string[]
+  /** Run every route on this backend instead of the manifest's. */
+  backend?: 'local' | 'lambda'
+  monitor?: Monitor
+}
+
+/** A running `karafka server`: one poller per consumer group, one producer for responders and dead letters. */
+export interface Server {
+  monitor: Monitor
+  producer: ProducerRuntime
+  /** Graceful stop: in-flight batches finish (bounded by app.shutdownTimeoutMs), offsets are committed. */
+  stop(signal?: string): Promise<void>
+  /** Resolves when a poller crashed for good. */
+  crashed: Promise<Error>
+}
+
+/**
+ * Starts the poller. Loads the generated topology and every handler first, so a missing or
+ * wrong handler fails before anything connects.
+ * @throws KarafkaError (HANDLER_INVALID, CODEGEN_FAILED, ...) for what the user must fix.
+ */
+export async function startServer(options: ServerOptions): Promise<Server> {
+  const { manifest } = options
+  const monitor = options.monitor ?? new Monitor()
+  const routes = selectRoutes(manifest, options)
+  const topology = await loadTopology(manifest)
+  const producer = createProducerRuntime(() => manifest.app)
+  const invoker = await createInvoker(manifest, routes, producer)
+  const kafka = createKafka(manifest.app)
+  const groups = [...new Set(routes.map((r) => r.group))]
+  const pollers = groups.map(
+    (group) => new Poller({ group, routes: routes.filter((r) => r.group === group), kafka, topology, invoker, monitor, sender: producer.sender }),
+  )
+  let reportCrash: (error: Error) => void = () => {}
+  const crashed = new Promise<Error>((resolve) => (reportCrash = resolve))
+  const unsubscribe = monitor.subscribe('error.occurred', (event) => {
+    if (event.type === 'consumer.crashed') reportCrash(event.error)
+  })
+  try {
+    for (const poller of pollers) await poller.start()
+  } catch (error) {
+    await Promise.all(pollers.map((p) => p.stop(0)))
+    await producer.close()
+    throw new KarafkaError('KAFKA_UNAVAILABLE', `cannot start consuming from ${manifest.app.brokers.join(', ')}: ${(error as Error).message}`, {
+      cause: error,
+      retriable: true,
+      hint: 'is the broker running (karafka broker start, or karafka dev), and do the topics exist (karafka topics migrate)?',
+    })
+  }
+  monitor.emit('app.running', { groups, backend: options.backend ?? 'per route' })
+  let stopping: Promise<void> | undefined
+  return {
+    monitor,
+    producer,
+    crashed,
+    stop(signal) {
+      stopping ??= (async () => {
+        const began = performance.now()
+        monitor.emit('app.stopping', { signal })
+        const results = await Promise.all(pollers.map((p) => p.stop(manifest.app.shutdownTimeoutMs)))
+        if (results.includes(false)) {
+          monitor.emit('error.occurred', { type: 'app.shutdown.timeout', error: new Error(`in-flight batches did not finish within ${manifest.app.shutdownTimeoutMs} ms; their offsets were not committed`) })
+        }
+        await producer.close()
+        unsubscribe()
+        monitor.emit('app.stopped', { durationMs: Math.round(performance.now() - began) })
+      })()
+      return stopping
+    },
+  }
+}
+
+function selectRoutes(manifest: Manifest, options: ServerOptions): Route[] {
+  const unknown = (options.groups ?? []).filter((g) => !(g in manifest.consumerGroups))
+  if (unknown.length > 0) {
+    throw new ArgumentsError(`unknown consumer group ${unknown.map((g) => `"${g}"`).join(', ')}`, `the manifest has: ${Object.keys(manifest.consumerGroups).join(', ') || 'none'}`)
+  }
+  const routes = manifest.routes
+    .filter((r) => !options.groups?.length || options.groups.includes(r.group))
+    .map((r) => (options.backend ? { ...r, backend: options.backend } : r))
+  if (routes.length === 0) throw new ArgumentsError('there is nothing to consume: the manifest has no consumerGroups routes', 'add a route under consumerGroups: in karafka.yml')
+  return routes
+}
+
+/** Imports the generated `karafka.ts` of the app for its topology. */
+async function loadTopology(manifest: Manifest): Promise<Topology> {
+  const file = path.resolve(manifest.root, manifest.codegen.outDir, 'karafka.ts')
+  if (!existsSync(file)) {
+    throw new KarafkaError('CODEGEN_FAILED', `the generated code ${path.relative(process.cwd(), file)} does not exist`, { hint: 'run karafka codegen first' })
+  }
+  const module = (await import(pathToFileURL(file).href)) as { topology?: Topology }
+  if (!module.topology) throw new KarafkaError('CODEGEN_FAILED', `${file} exports no topology`, { hint: 'run karafka codegen again' })
+  return module.topology
+}
+
+async function createInvoker(manifest: Manifest, routes: Route[], producer: ProducerRuntime): Promise<Invoker> {
+  const lambdaRoutes = routes.filter((r) => r.backend === 'lambda')
+  if (lambdaRoutes.length > 0) {
+    throw new KarafkaError('COMMAND_NOT_BUILT', `the lambda backend is not built yet (routes ${lambdaRoutes.map((r) => `${r.group}/${r.topic}`).join(', ')})`, {
+      hint: 'run them locally with --backend local',
+    })
+  }
+  const definitions = await loadHandlers(manifest, routes)
+  return createLocalInvoker(definitions, (topology) => createResponderSet(topology, producer.sender))
+}

@@ -1,0 +1,84 @@
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pathToFileURL } from 'node:url'
+import { runCodegen } from '../../generator/main.js'
+import type { EventName, EventPayloads } from '../../src/instrumentation/events.js'
+import { Monitor } from '../../src/instrumentation/monitor.js'
+import { createKafka } from '../../src/kafka/client.js'
+import { loadManifest, type Manifest } from '../../src/manifest/index.js'
+import { startServer, type Server, type ServerOptions } from '../../src/server/server.js'
+import { ensureTopics } from '../../src/topics/ensure.js'
+import { tempProject } from './project.js'
+
+/** What recording handlers saw, by `group/topic`: one entry per message, in the order handled. */
+export type Seen = Record<string, { key: string | null; offset: string; partition: number; event: string | null; payload: unknown; attempt: number }[]>
+
+declare global {
+  // eslint-disable-next-line no-var
+  var karafkaTestSeen: Record<string, Seen>
+}
+globalThis.karafkaTestSeen ??= {}
+
+/** A handler that records every message into globalThis.karafkaTestSeen[app][group/topic], then runs `extra` (messages and ctx in scope). */
+export function recordingHandler(app: string, group: string, topic: string, extra = ''): string {
+  return `import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
+  const seen = ((globalThis as any).karafkaTestSeen['${app}'] ??= {})
+  const list = (seen['${group}/${topic}'] ??= [])
+  for (const m of messages) list.push({ key: m.key, offset: m.offset, partition: m.partition, event: m.event, payload: m.payload, attempt: ctx.attempt })
+  ${extra}
+})
+`
+}
+
+export interface TestApp {
+  dir: string
+  manifest: Manifest
+  /** The generated module of the app (responders, closeResponders, ...). */
+  generated: Record<string, any>
+  seen: Seen
+  events: { [E in EventName]?: EventPayloads[E][] }
+  start(options?: Partial<ServerOptions>): Promise<Server>
+  remove(): Promise<void>
+}
+
+/** Writes an app (manifest + handlers), generates its code and creates its topics. */
+export async function createTestApp(name: string, manifest: string, handlers: Record<string, string>): Promise<TestApp> {
+  const project = tempProject({ 'karafka.yml': manifest, ...handlers })
+  const manifestPath = path.join(project.dir, 'karafka.yml')
+  runCodegen({ manifestPath, cwd: project.dir })
+  const loaded = loadManifest(manifestPath)
+  await ensureTopics(createKafka(loaded.app), loaded)
+  const generated = (await import(pathToFileURL(path.join(project.dir, 'generated/karafka.ts')).href)) as Record<string, any>
+  const seen: Seen = (globalThis.karafkaTestSeen[name] = {})
+  const servers: Server[] = []
+  const events: TestApp['events'] = {}
+  return {
+    dir: project.dir,
+    manifest: loaded,
+    generated,
+    seen,
+    events,
+    async start(options = {}) {
+      const monitor = new Monitor()
+      monitor.subscribe('*', (payload, event) => ((events[event] ??= []) as unknown[]).push(payload))
+      const server = await startServer({ manifest: loaded, monitor, ...options })
+      servers.push(server)
+      return server
+    },
+    async remove() {
+      await Promise.all(servers.map((s) => s.stop()))
+      await (generated.closeResponders as () => Promise<void>)()
+      project.remove()
+    },
+  }
+}
+
+/** Resolves once `condition()` is true; fails after `timeoutMs` with `what`. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(50)
+  }
+}
