@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+
 /** The dev broker's configuration files. */
 
 export interface BrokerLayout {
@@ -52,4 +54,15 @@ export function log4jProperties({ logDir }: BrokerLayout): string {
     'log4j.logger.org.apache.kafka.raft=WARN',
     'log4j.logger.kafka.log.LogCleaner=INFO',
   ].join('\n')}\n`
+}
+
+/**
+ * A cluster id as Kafka makes them: 16 random bytes, base64url without padding, never
+ * starting with "-" (which the storage tool would read as an option).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
 }

@@ -1,11 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KarafkaError } from '../errors/index.js'
-import { log4jProperties, serverProperties, type BrokerLayout } from './config.js'
+import { log4jProperties, newClusterId, serverProperties, type BrokerLayout } from './config.js'
 import { ensureClasspath, KAFKA_VERSION } from './fetch.js'
 import { requireJava } from './prerequisites.js'
 import { waitUntilReady } from './ready.js'
@@ -75,8 +74,7 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
   const jvm = ['@' + path.join(home, 'jvm.args'), `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`, `-Dkafka.logs.dir=${layout.logDir}`]
   if (!existsSync(path.join(layout.dataDir, 'meta.properties'))) {
     onProgress('formatting storage (first start)...')
-    const clusterId = randomBytes(16).toString('base64url')
-    const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propertiesFile], { encoding: 'utf8' })
+    const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${newClusterId()}`, '--config', propertiesFile], { encoding: 'utf8' })
     if (format.status !== 0) {
       throw new KarafkaError('BROKER_START_FAILED', `formatting the broker storage failed:\n${format.stdout}${format.stderr}`)
     }

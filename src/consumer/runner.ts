@@ -7,6 +7,7 @@ import type { OrderedSender } from '../producer/sender.js'
 import type { Topology } from '../topology.js'
 import { deadLetterRecord } from './dead-letter.js'
 import { decodeRecord, isInvalidRecord, type RawRecord } from './decode.js'
+import { OffsetCommitter } from './offsets.js'
 import { backoffFor, RetryTracker } from './retries.js'
 import type { Message } from './types.js'
 
@@ -16,7 +17,7 @@ export interface RunnerOptions {
   topology: Topology
   invoker: Invoker
   monitor: Monitor
-  consumer: Pick<Consumer, 'commitOffsets' | 'seek' | 'resume'>
+  consumer: Pick<Consumer, 'seek' | 'resume'>
   /** Sends dead-letter records (the runtime's producer). */
   sender: OrderedSender
   /** Changes whenever the group rebalances: work begun before a change is stale. */
@@ -30,8 +31,11 @@ export interface RunnerOptions {
 export class BatchRunner {
   readonly retries = new RetryTracker()
   private readonly resumeTimers = new Set<NodeJS.Timeout>()
+  private readonly committer: OffsetCommitter
 
-  constructor(private readonly options: RunnerOptions) {}
+  constructor(private readonly options: RunnerOptions) {
+    this.committer = new OffsetCommitter(options.group, options.monitor, options.epoch)
+  }
 
   /** Clears pending resumes (the consumer is stopping). */
   stop(): void {
@@ -39,7 +43,16 @@ export class BatchRunner {
     this.resumeTimers.clear()
   }
 
+  /** Processes one kafkajs batch; returns once its partition's commits are done. */
   async handle(payload: EachBatchPayload): Promise<void> {
+    try {
+      await this.process(payload)
+    } finally {
+      await this.committer.flush(payload.batch.topic, payload.batch.partition)
+    }
+  }
+
+  private async process(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload
     const { group, monitor } = this.options
     const route = this.options.routes.get(batch.topic)
@@ -98,7 +111,7 @@ export class BatchRunner {
           return // the new owner starts from the last committed offset
         }
         if (result.consumed !== undefined) {
-          await this.commit(ref, result.consumed)
+          this.commit(payload, result.consumed, epoch)
           payload.resolveOffset(result.consumed)
         }
         if (!result.error) {
@@ -114,7 +127,7 @@ export class BatchRunner {
           }
           const failed = this.retries.failed(key, failedAt, attempt, first)
           if (failed >= route.retry.attempts && route.deadLetter && position >= 0) {
-            await this.deadLetter(chunk[position]!.record, route.deadLetter, result.error, failed)
+            await this.deadLetter(payload, chunk[position]!.record, route.deadLetter, result.error, failed, epoch)
             this.retries.clear(key)
             index = index - chunk.length + position + 1
             payload.resolveOffset(failedAt)
@@ -128,7 +141,7 @@ export class BatchRunner {
       if (invalid) {
         if (stale()) return
         if (route.deadLetter) {
-          await this.deadLetter(invalid.record, route.deadLetter, { name: 'InvalidMessage', message: invalid.reason }, 0)
+          await this.deadLetter(payload, invalid.record, route.deadLetter, { name: 'InvalidMessage', message: invalid.reason }, 0, epoch)
           payload.resolveOffset(invalid.record.offset)
           index++
           continue
@@ -161,19 +174,17 @@ export class BatchRunner {
     this.resumeTimers.add(timer)
   }
 
-  private async deadLetter(record: RawRecord, topic: string, error: { name: string; message: string }, attempts: number): Promise<void> {
+  private async deadLetter(payload: EachBatchPayload, record: RawRecord, topic: string, error: { name: string; message: string }, attempts: number, epoch: number): Promise<void> {
     const { group, monitor } = this.options
     const ref = { group, topic: record.topic, partition: record.partition }
     await this.options.sender.send(topic, deadLetterRecord(record, { group, error, attempts }))
     monitor.emit('dead_letter_queue.dispatched', { ...ref, offset: record.offset, deadLetter: topic, reason: `${error.name}: ${error.message}`, attempts })
-    await this.commit(ref, record.offset)
+    this.commit(payload, record.offset, epoch)
   }
 
-  /** Commits the offset after `consumed` (the next one to read). */
-  private async commit(ref: { group: string; topic: string; partition: number }, consumed: string): Promise<void> {
-    const offset = nextOffset(consumed)
-    await this.options.consumer.commitOffsets([{ topic: ref.topic, partition: ref.partition, offset }])
-    this.options.monitor.emit('offsets.committed', { ...ref, offset })
+  /** Asks to commit the offset after `consumed` (the next one to read). */
+  private commit(payload: EachBatchPayload, consumed: string, epoch: number): void {
+    this.committer.request(payload.batch.topic, payload.batch.partition, nextOffset(consumed), epoch, payload.commitOffsetsIfNecessary)
   }
 
   private logger(ref: { group: string; topic: string; partition: number }): Logger {

@@ -38,6 +38,8 @@ export interface TestApp {
   generated: Record<string, any>
   seen: Seen
   events: { [E in EventName]?: EventPayloads[E][] }
+  /** Every event in the order emitted. */
+  timeline: [EventName, any][]
   start(options?: Partial<ServerOptions>): Promise<Server>
   remove(): Promise<void>
 }
@@ -53,15 +55,20 @@ export async function createTestApp(name: string, manifest: string, handlers: Re
   const seen: Seen = (globalThis.karafkaTestSeen[name] = {})
   const servers: Server[] = []
   const events: TestApp['events'] = {}
+  const timeline: TestApp['timeline'] = []
   return {
     dir: project.dir,
     manifest: loaded,
     generated,
     seen,
     events,
+    timeline,
     async start(options = {}) {
       const monitor = new Monitor()
-      monitor.subscribe('*', (payload, event) => ((events[event] ??= []) as unknown[]).push(payload))
+      monitor.subscribe('*', (payload, event) => {
+        ;((events[event] ??= []) as unknown[]).push(payload)
+        timeline.push([event, payload])
+      })
       const server = await startServer({ manifest: loaded, monitor, ...options })
       servers.push(server)
       return server
