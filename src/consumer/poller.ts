@@ -2,7 +2,7 @@ import type { Admin, Consumer, Kafka } from 'kafkajs'
 import type { Monitor } from '../instrumentation/monitor.js'
 import type { Invoker } from '../invokers/invoker.js'
 import type { Route } from '../manifest/types.js'
-import type { OrderedSender } from '../producer/sender.js'
+import type { RecordSender } from '../producer/sender.js'
 import type { Topology } from '../topology.js'
 import { BatchRunner } from './runner.js'
 
@@ -13,9 +13,11 @@ export interface PollerOptions {
   topology: Topology
   invoker: Invoker
   monitor: Monitor
-  sender: OrderedSender
-  sessionTimeoutMs?: number
-  heartbeatIntervalMs?: number
+  sender: RecordSender
+  sessionTimeoutMs: number
+  heartbeatIntervalMs: number
+  /** How often `statistics.emitted` fires (when someone listens). */
+  statisticsIntervalMs?: number
 }
 
 /**
@@ -30,13 +32,15 @@ export class Poller {
   private assigned = new Set<string>()
   private readonly shutdown = new AbortController()
   private crashed: Error | undefined
+  private statistics: NodeJS.Timeout | undefined
+  private readonly stats = { consumed: 0, batches: 0, lag: {} as Record<string, number> }
 
   constructor(private readonly options: PollerOptions) {}
 
   async start(): Promise<void> {
     const { group, routes, kafka, monitor } = this.options
-    const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000
-    const heartbeatInterval = this.options.heartbeatIntervalMs ?? 3_000
+    const sessionTimeout = this.options.sessionTimeoutMs
+    const heartbeatInterval = this.options.heartbeatIntervalMs
     await applyStartFrom(kafka, group, routes)
     const consumer = kafka.consumer({
       groupId: group,
@@ -69,6 +73,15 @@ export class Poller {
       if (revoked.length > 0) monitor.emit('rebalance.partitions_revoked', { group, partitions: revoked.map(parseKey) })
       monitor.emit('rebalance.partitions_assigned', { group, partitions: [...now].map(parseKey) })
     })
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      this.stats.consumed += event.payload.batchSize
+      this.stats.batches++
+      this.stats.lag[`${event.payload.topic}/${event.payload.partition}`] = Number(event.payload.offsetLag)
+    })
+    this.statistics = setInterval(() => {
+      monitor.emit('statistics.emitted', () => ({ group, consumed: this.stats.consumed, batches: this.stats.batches, lag: { ...this.stats.lag } }))
+    }, this.options.statisticsIntervalMs ?? 5_000)
+    this.statistics.unref()
     consumer.on(consumer.events.CRASH, (event) => {
       this.crashed = event.payload.error
       monitor.emit('error.occurred', { type: 'consumer.crashed', error: event.payload.error, group })
@@ -96,6 +109,7 @@ export class Poller {
   async stop(timeoutMs: number): Promise<boolean> {
     const consumer = this.consumer
     if (!consumer) return true
+    clearInterval(this.statistics)
     this.runner?.stop()
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<boolean>((resolve) => {

@@ -3,7 +3,7 @@ import type { Monitor } from '../instrumentation/monitor.js'
 import type { Logger } from '../instrumentation/logger.js'
 import type { Invoker } from '../invokers/invoker.js'
 import type { Route } from '../manifest/types.js'
-import type { OrderedSender } from '../producer/sender.js'
+import type { RecordSender } from '../producer/sender.js'
 import type { Topology } from '../topology.js'
 import { deadLetterRecord } from './dead-letter.js'
 import { decodeRecord, isInvalidRecord, type RawRecord } from './decode.js'
@@ -19,7 +19,7 @@ export interface RunnerOptions {
   monitor: Monitor
   consumer: Pick<Consumer, 'seek' | 'resume'>
   /** Sends dead-letter records (the runtime's producer). */
-  sender: OrderedSender
+  sender: RecordSender
   /** Changes whenever the group rebalances: work begun before a change is stale. */
   epoch(): number
   heartbeatIntervalMs: number
@@ -58,7 +58,10 @@ export class BatchRunner {
     const route = this.options.routes.get(batch.topic)
     if (!route) return
     const epoch = this.options.epoch()
-    const stale = () => this.options.epoch() !== epoch
+    // A failed heartbeat means the group is rebalancing (or we lost it): this batch may no
+    // longer be ours, so it must not commit.
+    let lostHeartbeat = false
+    const stale = () => lostHeartbeat || this.options.epoch() !== epoch
     const key = `${batch.topic}/${batch.partition}`
     const ref = { group, topic: batch.topic, partition: batch.partition }
     const records = batch.messages.map((m) => toRawRecord(batch.topic, batch.partition, m))
@@ -90,7 +93,11 @@ export class BatchRunner {
         this.options.shutdownSignal.addEventListener('abort', onShutdown)
         const heartbeat = setInterval(() => {
           if (stale()) abort.abort(new Error('partition revoked in a rebalance'))
-          payload.heartbeat().catch(() => abort.abort(new Error('partition revoked in a rebalance')))
+          payload.heartbeat().catch((error: Error) => {
+            lostHeartbeat = true
+            abort.abort(new Error('partition revoked in a rebalance'))
+            monitor.emit('error.occurred', { type: 'consumer.heartbeat.error', error, ...ref })
+          })
         }, this.options.heartbeatIntervalMs)
         let result
         try {

@@ -40,6 +40,7 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
     lambda: data.lambda,
     topics,
     consumerGroups,
+    groupSettings: Object.fromEntries(Object.entries(data.consumerGroups).map(([group, { topics: _topics, ...settings }]) => [group, settings])),
     routes: Object.values(consumerGroups).flat(),
     secrets: [...new Set([...secrets, ...(sasl?.password ? [sasl.password] : [])])],
     appTemplate,

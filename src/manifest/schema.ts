@@ -70,6 +70,10 @@ export const routeSchema = z.strictObject({
 
 export const consumerGroupSchema = z.strictObject({
   topics: z.record(topicNameSchema, routeSchema),
+  /** The group session timeout: a member silent for longer is removed from the group. */
+  sessionTimeoutMs: z.int().min(6_000).max(3_600_000).default(30_000),
+  /** How often members heartbeat, also while a handler runs. */
+  heartbeatIntervalMs: z.int().min(100).max(60_000).default(3_000),
 })
 
 export const appSchema = z.strictObject({

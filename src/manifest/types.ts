@@ -6,6 +6,9 @@ export type AppConfig = Omit<ManifestData['app'], 'brokers'> & { brokers: string
 export type LambdaConfig = ManifestData['lambda'] & {}
 export type RouteSettings = ManifestData['consumerGroups'][string]['topics'][string]
 
+/** Settings that apply to a consumer group as a whole. */
+export type GroupSettings = Omit<ManifestData['consumerGroups'][string], 'topics'>
+
 /** A declared topic, with its events parsed. */
 export interface Topic {
   name: string
@@ -39,6 +42,8 @@ export interface Manifest {
   lambda: LambdaConfig | undefined
   topics: Record<string, Topic>
   consumerGroups: Record<string, Route[]>
+  /** Settings of each consumer group as a whole. */
+  groupSettings: Record<string, GroupSettings>
   routes: Route[]
   /** Values that must never be printed (SASL password, `${...PASSWORD/SECRET/TOKEN}`). */
   secrets: string[]

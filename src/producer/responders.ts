@@ -1,7 +1,7 @@
 import type { Topology } from '../topology.js'
 import { EVENT_NAME_HEADER, encodeEnvelope } from './envelope.js'
 import { partitionKeyOf } from './partition-key.js'
-import type { Delivery, OrderedSender } from './sender.js'
+import type { Delivery, RecordSender } from './sender.js'
 import { validatePayload } from './validate.js'
 
 /** A topic's responder at run time: one method per event, plus `tombstone(key)`. */
@@ -12,7 +12,7 @@ export type ResponderMethods = Record<string, (payload: never) => Promise<Delive
  * the payload (rejecting before anything is sent), derives the key, and sends the envelope
  * with the `event_name` header. Generated code gives the result its precise type.
  */
-export function createResponderSet(topology: Topology, sender: OrderedSender): Record<string, ResponderMethods> {
+export function createResponderSet(topology: Topology, sender: RecordSender): Record<string, ResponderMethods> {
   const set: Record<string, ResponderMethods> = {}
   for (const [topic, spec] of Object.entries(topology.topics)) {
     const methods: Record<string, (payload: unknown) => Promise<Delivery>> = {}

@@ -15,6 +15,11 @@ export interface OutgoingRecord {
   headers?: Record<string, string | Buffer>
 }
 
+/** Anything that sends records and says where they landed: the ordered sender, or a test double. */
+export interface RecordSender {
+  send(topic: string, record: OutgoingRecord): Promise<Delivery>
+}
+
 /** What the sender needs of a producer: kafkajs's Producer, or a Transaction, both qualify. */
 export type BatchSender = Pick<Producer, 'sendBatch'>
 
@@ -36,7 +41,7 @@ const METADATA_TTL_MS = 300_000
  * await each send. Partitions are chosen with kafkajs's default (Java-compatible murmur2)
  * partitioner, so each call resolves with its own partition and offset.
  */
-export class OrderedSender {
+export class OrderedSender implements RecordSender {
   private queue: Pending[] = []
   private draining: Promise<void> | undefined
   private readonly partitionCounts = new Map<string, { count: number; at: number }>()

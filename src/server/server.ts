@@ -46,7 +46,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const kafka = createKafka(manifest.app)
   const groups = [...new Set(routes.map((r) => r.group))]
   const pollers = groups.map(
-    (group) => new Poller({ group, routes: routes.filter((r) => r.group === group), kafka, topology, invoker, monitor, sender: producer.sender }),
+    (group) =>
+      new Poller({ group, routes: routes.filter((r) => r.group === group), kafka, topology, invoker, monitor, sender: producer.sender, ...manifest.groupSettings[group]! }),
   )
   let reportCrash: (error: Error) => void = () => {}
   const crashed = new Promise<Error>((resolve) => (reportCrash = resolve))
