@@ -9,7 +9,8 @@ import { Monitor } from '../src/instrumentation/monitor.js'
 import { createKafka } from '../src/kafka/client.js'
 import { loadManifest } from '../src/manifest/index.js'
 import { startServer } from '../src/server/server.js'
-import { ensureTopics } from '../src/topics/ensure.js'
+import { applyPlan, planMigration } from '../src/topics/migrate.js'
+import { describeStep } from '../src/topics/plan.js'
 
 const began = performance.now()
 const say = (text: string) => process.stdout.write(`\n== ${text}\n`)
@@ -23,8 +24,12 @@ if (!process.env.KAFKA_BROKERS && !(await answersMetadata('127.0.0.1:9092'))) {
 }
 
 const manifest = loadManifest('karafka.yml')
-const created = await ensureTopics(createKafka(manifest.app, '-admin'), manifest)
-say(`topics: ${Object.keys(manifest.topics).join(', ')}${created.length ? ` (created ${created.join(', ')})` : ' (already there)'}`)
+// karafka topics migrate: make the cluster match the manifest.
+const admin = createKafka(manifest.app, '-admin')
+const plan = await planMigration(admin, manifest)
+if (plan.refusals.length > 0) throw new Error(plan.refusals.map((r) => `${r.topic}: ${r.reason}`).join('\n'))
+say(`topics migrate: ${plan.steps.length ? plan.steps.map((s) => describeStep(s).join(' ')).join('; ') : 'the cluster matches the manifest'}`)
+await applyPlan(admin, plan)
 
 const monitor = new Monitor()
 attachLogger(monitor, { format: 'text', level: logLevelFromEnv(), secrets: manifest.secrets })

@@ -63,8 +63,25 @@ function report(error: unknown): number {
     if (!error.isUserInput && process.env.KARAFKA_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
     return error.isUserInput ? 2 : 1
   }
+  if (isKafkaError(error)) {
+    process.stderr.write(`Kafka: ${describeKafkaError(error)}\n  hint: is a broker running where karafka.yml (app.brokers, KAFKA_BROKERS) points? karafka broker start, or karafka dev, starts one\n`)
+    return 1
+  }
   process.stderr.write(`karafka: unexpected error (a bug; please report it with this trace)\n${(error as Error)?.stack ?? String(error)}\n`)
   return 1
+}
+
+function isKafkaError(error: unknown): error is Error {
+  return error instanceof Error && error.name.startsWith('KafkaJS')
+}
+
+/** A kafkajs error and its causes, on one line. */
+function describeKafkaError(error: Error): string {
+  const parts: string[] = []
+  for (let e: unknown = error; e instanceof Error && parts.length < 4; e = (e as Error & { cause?: unknown }).cause) {
+    if (e.message && !parts.includes(e.message)) parts.push(e.message)
+  }
+  return parts.join(': ') || error.name
 }
 
 function packageVersion(): string {

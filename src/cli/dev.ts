@@ -1,12 +1,13 @@
 import path from 'node:path'
 import { loadManifest } from '../manifest/index.js'
+import { migrateOrRefuse } from './topics.js'
 import type { Command } from './command.js'
 import { runServerUntilSignal, SERVER_OPTION_HELP, SERVER_OPTIONS } from './run-server.js'
 
 /** `karafka dev`: the embedded default for development. */
 export const dev: Command = {
   words: ['dev'],
-  summary: 'start the dev broker if none answers, create missing topics, run the server',
+  summary: 'start the dev broker if none answers, migrate topics, run the server',
   options: SERVER_OPTIONS,
   optionHelp: SERVER_OPTION_HELP,
   async run({ values, manifestPath }) {
@@ -18,10 +19,7 @@ export const dev: Command = {
       const broker = await startBroker({ home: brokerHome(path.dirname(manifestPath)), port, onProgress: (text) => process.stderr.write(`${text}\n`) })
       process.stderr.write(`dev broker (Apache Kafka ${broker.version}) running at 127.0.0.1:${broker.port}\n`)
     }
-    const { createKafka } = await import('../kafka/client.js')
-    const { ensureTopics } = await import('../topics/ensure.js')
-    const created = await ensureTopics(createKafka(manifest.app, '-admin'), manifest)
-    if (created.length > 0) process.stderr.write(`created topics: ${created.join(', ')}\n`)
+    await migrateOrRefuse(manifest)
     return runServerUntilSignal(manifest, values)
   },
 }

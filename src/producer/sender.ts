@@ -115,10 +115,14 @@ export class OrderedSender implements RecordSender {
       count = metadata.topics[0]?.partitions.length ?? 0
       if (count === 0) throw new Error('the topic has no partitions')
     } catch (cause) {
+      const unreachable = /connect|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|broker/i.test(String((cause as Error).message))
       throw new KarafkaError('PRODUCE_FAILED', `cannot send to topic "${topic}": ${(cause as Error).message}`, {
         cause,
         topic,
-        hint: 'create the manifest topics first: karafka topics migrate (karafka dev does it for you)',
+        retriable: true,
+        hint: unreachable
+          ? 'no broker answers: start one (karafka broker start, or karafka dev) or point app.brokers / KAFKA_BROKERS at yours'
+          : 'create the manifest topics first: karafka topics migrate (karafka dev does it for you)',
       })
     }
     this.partitionCounts.set(topic, { count, at: Date.now() })

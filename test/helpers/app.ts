@@ -7,7 +7,7 @@ import { Monitor } from '../../src/instrumentation/monitor.js'
 import { createKafka } from '../../src/kafka/client.js'
 import { loadManifest, type Manifest } from '../../src/manifest/index.js'
 import { startServer, type Server, type ServerOptions } from '../../src/server/server.js'
-import { ensureTopics } from '../../src/topics/ensure.js'
+import { applyPlan, planMigration } from '../../src/topics/migrate.js'
 import { tempProject } from './project.js'
 
 /** What recording handlers saw, by `group/topic`: one entry per message, in the order handled. */
@@ -50,7 +50,8 @@ export async function createTestApp(name: string, manifest: string, handlers: Re
   const manifestPath = path.join(project.dir, 'karafka.yml')
   runCodegen({ manifestPath, cwd: project.dir })
   const loaded = loadManifest(manifestPath)
-  await ensureTopics(createKafka(loaded.app), loaded)
+  const kafka = createKafka(loaded.app)
+  await applyPlan(kafka, await planMigration(kafka, loaded))
   const generated = (await import(pathToFileURL(path.join(project.dir, 'generated/karafka.ts')).href)) as Record<string, any>
   const seen: Seen = (globalThis.karafkaTestSeen[name] = {})
   const servers: Server[] = []
