@@ -4,4 +4,5 @@ import { register } from 'tsx/esm/api'
 
 register()
 const { main } = await import('../src/cli/bin.ts')
-process.exitCode = await main(process.argv.slice(2))
+// Exit when the command is done, even if a library left a timer, socket or child running.
+process.exit(await main(process.argv.slice(2)))

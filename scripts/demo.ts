@@ -1,13 +1,16 @@
 // `npm run demo`: the example app end to end on a real broker. Starts the dev broker (unless
-// KAFKA_BROKERS names one or a broker already answers), creates the topics, starts the
-// poller, publishes the seed's events through the typed responders, shows the handlers'
-// log lines, then shuts everything down and exits 0.
+// KAFKA_BROKERS names one or a broker already answers), migrates the topics, builds and
+// serves the orders route's Lambda function locally, starts the poller, publishes the seed's
+// events through the typed responders, shows the handlers' log lines, then shuts everything
+// down and exits 0.
 import path from 'node:path'
 import { answersMetadata, brokerHome, startBroker, stopBroker } from '../src/broker/index.js'
 import { attachLogger, logLevelFromEnv } from '../src/instrumentation/logger-listener.js'
 import { Monitor } from '../src/instrumentation/monitor.js'
 import { createKafka } from '../src/kafka/client.js'
 import { loadManifest } from '../src/manifest/index.js'
+import { buildFunctions, lambdaRoutes } from '../src/lambda/build.js'
+import { startLambdaServer } from '../src/lambda/serve.js'
 import { startServer } from '../src/server/server.js'
 import { applyPlan, planMigration } from '../src/topics/migrate.js'
 import { describeStep } from '../src/topics/plan.js'
@@ -30,6 +33,15 @@ const plan = await planMigration(admin, manifest)
 if (plan.refusals.length > 0) throw new Error(plan.refusals.map((r) => `${r.topic}: ${r.reason}`).join('\n'))
 say(`topics migrate: ${plan.steps.length ? plan.steps.map((s) => describeStep(s).join(' ')).join('; ') : 'the cluster matches the manifest'}`)
 await applyPlan(admin, plan)
+
+// The invoicing consumer of orders is a lambda route: bundle it (karafka build) and serve it
+// locally (karafka lambda serve), then point the poller's Lambda client there.
+say('building the Lambda function of the orders route and serving it locally (karafka build, karafka lambda serve)')
+const built = await buildFunctions(manifest, lambdaRoutes(manifest))
+for (const fn of built) process.stdout.write(`   ${fn.functionName}: ${fn.zip.replace(`${manifest.root}/`, '')} (${fn.bytes} bytes)\n`)
+const lambda = await startLambdaServer({ manifest, port: 0, onLogs: (name, lines) => lines.forEach((l) => process.stdout.write(`   [lambda ${name}] ${l}\n`)) })
+process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.url
+process.stdout.write(`   Invoke API at ${lambda.url}\n`)
 
 const monitor = new Monitor()
 attachLogger(monitor, { format: 'text', level: logLevelFromEnv(), secrets: manifest.secrets })
@@ -62,7 +74,8 @@ while ((handled.users ?? 0) < expected.users || (handled.orders ?? 0) < expected
 
 say('shutting down')
 await server.stop('demo done')
+await lambda.close()
 await closeResponders()
 if (startedBroker) await stopBroker(home)
-say(`done in ${((performance.now() - began) / 1000).toFixed(1)} s: ${handled.users} users and ${handled.orders} orders messages handled`)
+say(`done in ${((performance.now() - began) / 1000).toFixed(1)} s: ${handled.users} users messages handled in process, ${handled.orders} orders messages through ${[...lambda.invocations.values()].reduce((a, b) => a + b, 0)} Lambda invocations`)
 process.exit(0)

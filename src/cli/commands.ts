@@ -1,9 +1,11 @@
 import { brokerStart, brokerStatus, brokerStop, brokerFetch } from './broker.js'
 import { notBuilt, type Command } from './command.js'
 import { codegen } from './codegen.js'
+import { deploy } from './deploy.js'
 import { dev } from './dev.js'
 import { info } from './info.js'
 import { lag } from './lag.js'
+import { build, lambdaServe } from './lambda.js'
 import { produce } from './produce.js'
 import { topicsList, topicsMigrate, topicsPlan, topicsReset } from './topics.js'
 import { server } from './server.js'
@@ -25,7 +27,7 @@ export const COMMANDS: Command[] = [
   topicsReset,
   lag,
   produce,
-  notBuilt(['build'], 'bundle each lambda route with esbuild into dist/lambda/<function>/'),
-  notBuilt(['deploy'], 'create or update the Lambda functions, publish a version, move the alias', '[--dry-run] [--route group/topic]'),
-  notBuilt(['lambda', 'serve'], 'serve the Lambda Invoke API locally for the built bundles', '[--port 3001]'),
+  build,
+  deploy,
+  lambdaServe,
 ]

@@ -7,7 +7,7 @@ import { runServerUntilSignal, SERVER_OPTION_HELP, SERVER_OPTIONS } from './run-
 /** `karafka dev`: the embedded default for development. */
 export const dev: Command = {
   words: ['dev'],
-  summary: 'start the dev broker if none answers, migrate topics, run the server',
+  summary: 'start the dev broker if none answers, migrate topics, serve lambda routes locally, run the server',
   options: SERVER_OPTIONS,
   optionHelp: SERVER_OPTION_HELP,
   async run({ values, manifestPath }) {
@@ -20,6 +20,16 @@ export const dev: Command = {
       process.stderr.write(`dev broker (Apache Kafka ${broker.version}) running at 127.0.0.1:${broker.port}\n`)
     }
     await migrateOrRefuse(manifest)
+    // Lambda routes run locally too, unless AWS_ENDPOINT_URL_LAMBDA already points somewhere.
+    const lambdaRoutes = manifest.routes.filter((r) => r.backend === 'lambda')
+    if (lambdaRoutes.length > 0 && values.backend !== 'local' && !process.env.AWS_ENDPOINT_URL_LAMBDA) {
+      const { buildFunctions } = await import('../lambda/build.js')
+      const { startLambdaServer } = await import('../lambda/serve.js')
+      await buildFunctions(manifest, lambdaRoutes, (text) => process.stderr.write(`${text}\n`))
+      const lambda = await startLambdaServer({ manifest, port: 0, onLogs: (name, lines) => lines.forEach((line) => process.stdout.write(`[${name}] ${line}\n`)) })
+      process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.url
+      process.stderr.write(`lambda routes run through the local Invoke API at ${lambda.url}\n`)
+    }
     return runServerUntilSignal(manifest, values)
   },
 }

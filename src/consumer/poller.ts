@@ -1,4 +1,5 @@
-import type { Admin, Consumer, Kafka } from 'kafkajs'
+import type { Consumer, Kafka } from 'kafkajs'
+import { withAdmin } from '../kafka/admin.js'
 import type { Monitor } from '../instrumentation/monitor.js'
 import type { Invoker } from '../invokers/invoker.js'
 import type { Route } from '../manifest/types.js'
@@ -149,14 +150,4 @@ async function applyStartFrom(kafka: Kafka, group: string, routes: Route[]): Pro
       await admin.setOffsets({ groupId: group, topic: route.topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) })
     }
   })
-}
-
-async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    return await fn(admin)
-  } finally {
-    await admin.disconnect()
-  }
 }

@@ -184,7 +184,13 @@ export class BatchRunner {
   private async deadLetter(payload: EachBatchPayload, record: RawRecord, topic: string, error: { name: string; message: string }, attempts: number, epoch: number): Promise<void> {
     const { group, monitor } = this.options
     const ref = { group, topic: record.topic, partition: record.partition }
-    await this.options.sender.send(topic, deadLetterRecord(record, { group, error, attempts }))
+    try {
+      await this.options.sender.send(topic, deadLetterRecord(record, { group, error, attempts }))
+    } catch (failure) {
+      // Nothing is committed past the message: kafkajs restarts the batch from the last commit.
+      monitor.emit('error.occurred', { type: 'dead_letter_queue.dispatch.error', error: failure as Error, ...ref, offset: record.offset })
+      throw failure
+    }
     monitor.emit('dead_letter_queue.dispatched', { ...ref, offset: record.offset, deadLetter: topic, reason: `${error.name}: ${error.message}`, attempts })
     this.commit(payload, record.offset, epoch)
   }

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'INVOKE_FAILED',
   'KAFKA_UNAVAILABLE',
   'DEPLOY_FAILED',
+  'AWS_FAILED',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -28,4 +29,5 @@ export const USER_INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ARGUMENTS_INVALID',
   'CODEGEN_FAILED',
   'EVENT_INVALID',
+  'DEPLOY_FAILED',
 ])

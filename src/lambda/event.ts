@@ -42,3 +42,23 @@ export function fromAwsRecord(record: AwsKafkaRecord): RawRecord {
     headers,
   }
 }
+
+/** The AWS form of a record: base64 key and value, header values as byte arrays. */
+export function toAwsRecord(record: RawRecord): AwsKafkaRecord {
+  const headers: Record<string, number[]>[] = []
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined) headers.push({ [name]: [...Buffer.from(item)] })
+    }
+  }
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: Number(record.offset),
+    timestamp: Number(record.timestamp),
+    timestampType: 'CREATE_TIME',
+    key: record.key === null ? null : record.key.toString('base64'),
+    value: record.value === null ? null : record.value.toString('base64'),
+    headers,
+  }
+}

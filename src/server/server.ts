@@ -42,7 +42,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const routes = selectRoutes(manifest, options)
   const topology = await loadTopology(manifest)
   const producer = createProducerRuntime(() => manifest.app)
-  const invoker = await createInvoker(manifest, routes, producer)
+  const invoker = await createInvoker(manifest, routes, producer, monitor)
   const kafka = createKafka(manifest.app)
   const groups = [...new Set(routes.map((r) => r.group))]
   const pollers = groups.map(
@@ -111,13 +111,13 @@ async function loadTopology(manifest: Manifest): Promise<Topology> {
   return module.topology
 }
 
-async function createInvoker(manifest: Manifest, routes: Route[], producer: ProducerRuntime): Promise<Invoker> {
-  const lambdaRoutes = routes.filter((r) => r.backend === 'lambda')
-  if (lambdaRoutes.length > 0) {
-    throw new KarafkaError('COMMAND_NOT_BUILT', `the lambda backend is not built yet (routes ${lambdaRoutes.map((r) => `${r.group}/${r.topic}`).join(', ')})`, {
-      hint: 'run them locally with --backend local',
-    })
-  }
-  const definitions = await loadHandlers(manifest, routes)
-  return createLocalInvoker(definitions, (topology) => createResponderSet(topology, producer.sender))
+/** Local routes run in this process; lambda routes as Lambda functions. */
+async function createInvoker(manifest: Manifest, routes: Route[], producer: ProducerRuntime, monitor: Monitor): Promise<Invoker> {
+  const localRoutes = routes.filter((r) => r.backend === 'local')
+  const local = createLocalInvoker(await loadHandlers(manifest, localRoutes), (topology) => createResponderSet(topology, producer.sender))
+  if (localRoutes.length === routes.length) return local
+  if (!manifest.lambda) throw new KarafkaError('ARGUMENTS_INVALID', '--backend lambda needs the lambda block in karafka.yml', { hint: 'add lambda: { region: us-east-1, functionPrefix: my-app- }' })
+  const { createLambdaInvoker } = await import('../invokers/lambda.js')
+  const lambda = createLambdaInvoker(manifest, monitor)
+  return { invoke: (request) => (request.route.backend === 'lambda' ? lambda : local).invoke(request) }
 }

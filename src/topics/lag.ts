@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs'
-import { withAdmin } from './migrate.js'
+import { withAdmin } from '../kafka/admin.js'
 
 export interface PartitionLag {
   group: string

@@ -1,4 +1,5 @@
-import type { Admin, Kafka } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
+import { withAdmin } from '../kafka/admin.js'
 import { TOPIC_RESOURCE } from '../kafka/config-types.js'
 import type { Manifest } from '../manifest/types.js'
 import { readTopicStates } from './cluster.js'
@@ -43,14 +44,4 @@ export async function applyPlan(kafka: Kafka, plan: TopicPlan, onStep: (step: Pl
       }
     }
   })
-}
-
-export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    return await fn(admin)
-  } finally {
-    await admin.disconnect()
-  }
 }

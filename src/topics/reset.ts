@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
-import { withAdmin } from './migrate.js'
+import { withAdmin } from '../kafka/admin.js'
 
 export type ResetTarget = 'earliest' | 'latest' | Date
 

@@ -64,9 +64,9 @@ describe('karafka CLI', () => {
     assert.equal((await karafka(['bogus'], { cwd: root })).code, 2)
     assert.equal((await karafka(['info', '--nope'], { cwd: root })).code, 2)
     assert.equal((await karafka(['broker', 'start', '--port', 'x'], { cwd: root })).code, 2)
-    const server = await karafka(['lambda', 'serve'], { cwd: root })
-    assert.equal(server.code, 1)
-    assert.match(server.stderr, /not built yet/)
+    const init = await karafka(['init'], { cwd: root })
+    assert.equal(init.code, 1)
+    assert.match(init.stderr, /not built yet/)
   })
 
   it('broker start, status and stop manage a real broker of the project', async () => {
@@ -92,4 +92,10 @@ describe('karafka CLI', () => {
     assert.equal(gone.code, 1)
     assert.match(gone.stdout, /not running/)
   })
+})
+
+it('without Java, broker start says what to install and exits 1', async () => {
+  const { code, stderr } = await karafka(['broker', 'start', '--port', '19999', '--manifest', '/tmp/karafka-no-java/karafka.yml'], { env: { PATH: '/nonexistent' } })
+  assert.equal(code, 1)
+  assert.match(stderr, /Java was not found: the dev broker runs on Java 17 or newer\n  hint: install a JDK 17\+/)
 })

@@ -17,3 +17,15 @@ export function testKafka(clientId = 'karafka-test'): Kafka {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`
 }
+
+/** The committed offset of each partition of `topic` for `group` ('-1' when none). */
+export async function committedOffsets(group: string, topic: string): Promise<Record<number, string>> {
+  const admin = testKafka().admin()
+  await admin.connect()
+  try {
+    const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] })
+    return Object.fromEntries((result?.partitions ?? []).map((p) => [p.partition, p.offset]))
+  } finally {
+    await admin.disconnect()
+  }
+}

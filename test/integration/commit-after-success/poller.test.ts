@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { createTestApp, recordingHandler, waitFor, type TestApp } from '../../helpers/app.js'
-import { testKafka, uniqueName } from '../../helpers/kafka.js'
+import { committedOffsets, testKafka, uniqueName } from '../../helpers/kafka.js'
 
 function manifest(orders: string, audit: string, groups: string): string {
   return `app:
@@ -20,14 +20,6 @@ topics:
       audited: { id: string }
 consumerGroups:
 ${groups}`
-}
-
-async function committed(group: string, topic: string): Promise<Record<number, string>> {
-  const admin = testKafka().admin()
-  await admin.connect()
-  const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] })
-  await admin.disconnect()
-  return Object.fromEntries((result?.partitions ?? []).map((p) => [p.partition, p.offset]))
 }
 
 async function publish(app: TestApp, topic: string, customers: number, perCustomer: number): Promise<void> {
@@ -73,7 +65,7 @@ describe('the poller commits after success (real broker)', () => {
       const end = BigInt(batch.lastOffset) + 1n
       assert.ok(app.events['offsets.committed']!.some((c) => c.topic === batch.topic && c.partition === batch.partition && BigInt(c.offset) >= end), `no commit covers ${batch.topic}/${batch.partition}@${batch.lastOffset}`)
     }
-    const last = await committed(group, orders)
+    const last = await committedOffsets(group, orders)
     for (const [partition, offset] of Object.entries(last)) {
       const handled = seen.filter((m) => m.partition === Number(partition)).map((m) => BigInt(m.offset))
       assert.equal(offset, handled.length ? String(handled.reduce((a, b) => (a > b ? a : b)) + 1n) : '-1')
@@ -139,6 +131,6 @@ describe('the poller commits after success (real broker)', () => {
     await server.stop()
     assert.equal(app.seen[`${compliance}/${audit}`], undefined, 'the unselected group did not run')
     assert.deepEqual(app.events['app.running']?.map((e) => e.groups), [[shop]])
-    assert.deepEqual(await committed(compliance, audit), { 0: '-1', 1: '-1' })
+    assert.deepEqual(await committedOffsets(compliance, audit), { 0: '-1', 1: '-1' })
   })
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { createTestApp, recordingHandler, waitFor, type TestApp } from '../../helpers/app.js'
-import { testKafka, uniqueName } from '../../helpers/kafka.js'
+import { committedOffsets, testKafka, uniqueName } from '../../helpers/kafka.js'
 
 const manifest = (topic: string, group: string, route: string, partitions = 1) => `app:
   clientId: retry-test
@@ -17,14 +17,6 @@ consumerGroups:
     topics:
       ${topic}: { handler: handlers/jobs.ts, ${route} }
 `
-
-async function committed(group: string, topic: string): Promise<Record<number, string>> {
-  const admin = testKafka().admin()
-  await admin.connect()
-  const [result] = await admin.fetchOffsets({ groupId: group, topics: [topic] })
-  await admin.disconnect()
-  return Object.fromEntries((result?.partitions ?? []).map((p) => [p.partition, p.offset]))
-}
 
 async function readDeadLetters(topic: string, count: number) {
   const consumer = testKafka().consumer({ groupId: uniqueName('dlq-reader') })
@@ -61,7 +53,7 @@ describe('failures: retries with backoff and dead letters (real broker)', () => 
     assert.equal(seen.filter((m) => m.offset === '0').length, 3, 'the first message was handed over three times')
     assert.deepEqual(app.events['consumer.consuming.retry']!.map((r) => [r.attempt, r.backoffMs, r.offset]), [[1, 50, '0'], [2, 100, '0']])
     assert.deepEqual(app.events['offsets.committed']!.map((c) => c.offset), ['3'], 'one commit, after the success')
-    assert.deepEqual(await committed(group, topic), { 0: '3' })
+    assert.deepEqual(await committedOffsets(group, topic), { 0: '3' })
   })
 
   it('a poison message goes to the dead-letter topic with its key, value, headers and the failure; the messages after it are handled', async () => {
@@ -89,7 +81,7 @@ describe('failures: retries with backoff and dead letters (real broker)', () => 
     assert.deepEqual(handed, [[11, 1], [12, 1], [13, 1], [14, 1], [15, 1], [13, 2], [14, 2], [15, 2], [13, 3], [14, 3], [15, 3], [14, 1], [15, 1]],
       'marked messages are not retried; after three attempts 13 is dead-lettered and the messages after it are handled')
     assert.deepEqual(app.events['dead_letter_queue.dispatched']!.map((d) => [d.offset, d.attempts]), [['2', 3]])
-    assert.deepEqual(await committed(group, topic), { 0: '5' })
+    assert.deepEqual(await committedOffsets(group, topic), { 0: '5' })
   })
 
   it('while one partition waits in backoff, another partition of the topic keeps being consumed', async () => {
@@ -172,7 +164,7 @@ describe('failures: retries with backoff and dead letters (real broker)', () => 
     const retries = app.events['consumer.consuming.retry']!.slice(0, 5)
     assert.deepEqual(retries.map((r) => [r.attempt, r.backoffMs, r.exhausted]), [[1, 20, false], [2, 150, true], [3, 150, true], [4, 150, true], [5, 150, true]])
     assert.equal(app.events['offsets.committed'], undefined)
-    assert.deepEqual(await committed(group, topic), { 0: '-1' })
+    assert.deepEqual(await committedOffsets(group, topic), { 0: '-1' })
   })
 
   it('without a dead-letter topic, an invalid message stops its partition with an error', async () => {
@@ -194,6 +186,6 @@ describe('failures: retries with backoff and dead letters (real broker)', () => 
     assert.deepEqual(app.seen[`${group}/${topic}`]!.map((m) => m.offset), ['0'], 'nothing after the invalid message was handled')
     assert.equal(app.events['consumer.consuming.pause']![0]!.offset, '1')
     assert.ok(app.events['error.occurred']!.some((e) => e.type === 'consumer.invalid_message' && e.offset === '1'))
-    assert.deepEqual(await committed(group, topic), { 0: '1' })
+    assert.deepEqual(await committedOffsets(group, topic), { 0: '1' })
   })
 })

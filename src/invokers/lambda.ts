@@ -1,0 +1,112 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import type { RawRecord } from '../consumer/decode.js'
+import { KarafkaError } from '../errors/index.js'
+import type { Monitor } from '../instrumentation/monitor.js'
+import type { Manifest } from '../manifest/types.js'
+import { toAwsRecord, type AwsKafkaEvent, type AwsKafkaRecord, type PartialResult } from '../lambda/event.js'
+import type { InvokeRequest, InvokeResult, Invoker } from './invoker.js'
+
+/** Lambda's limit for a synchronous request payload, with room for the envelope. */
+export const MAX_EVENT_BYTES = 6 * 1024 * 1024 - 16 * 1024
+
+/**
+ * Runs handlers as Lambda functions: one synchronous Invoke per partition batch (split to stay
+ * under 6 MB) of `${functionPrefix}${group}-${topic}` at the manifest's alias, with AWS's own
+ * Kafka event. A FunctionError (handled, unhandled, timeout) is a failed attempt; throttling and
+ * network errors are transient: backed off, not counted. AWS_ENDPOINT_URL_LAMBDA points it elsewhere.
+ */
+export function createLambdaInvoker(manifest: Manifest, monitor: Monitor, client: LambdaClient = createLambdaClient(manifest, { localCredentials: true })): Invoker {
+  const alias = manifest.lambda?.alias ?? 'live'
+  return {
+    async invoke({ route, records, context }: InvokeRequest): Promise<InvokeResult> {
+      const functionName = route.functionName
+      if (!functionName) throw new KarafkaError('INVOKE_FAILED', `route ${route.group}/${route.topic} has no Lambda function`)
+      const batchKey = `${route.topic}-${context.partition}`
+      const ref = { group: route.group, topic: route.topic, partition: context.partition }
+      let consumed: string | undefined
+      for (const chunk of splitRecords(records.map(toAwsRecord))) {
+        const event: AwsKafkaEvent = {
+          eventSource: 'SelfManagedKafka',
+          bootstrapServers: manifest.app.brokers.join(','),
+          records: { [batchKey]: chunk },
+          karafka: { partial: true, attempt: context.attempt, group: route.group },
+        }
+        const payload = Buffer.from(JSON.stringify(event))
+        monitor.emit('lambda.invoke', () => ({ ...ref, functionName, messages: chunk.length, bytes: payload.length }))
+        const started = performance.now()
+        let response
+        try {
+          response = await client.send(new InvokeCommand({ FunctionName: functionName, Qualifier: alias, InvocationType: 'RequestResponse', Payload: payload }), { abortSignal: context.signal })
+        } catch (error) {
+          const err = error as Error & { $metadata?: { httpStatusCode?: number }; name: string }
+          monitor.emit('error.occurred', { type: 'lambda.invoke.error', error: err, ...ref })
+          const status = err.$metadata?.httpStatusCode
+          const transient = status === undefined || status === 429 || status >= 500 || /TooManyRequests|Throttl|ECONNREFUSED|ECONNRESET|socket|timeout/i.test(`${err.name} ${err.message}`)
+          return { consumed, error: new KarafkaError('INVOKE_FAILED', `invoking ${functionName}:${alias} failed: ${err.name}: ${err.message}`, { cause: err, retriable: transient }), transient }
+        }
+        const body = response.Payload ? Buffer.from(response.Payload).toString('utf8') : ''
+        monitor.emit('lambda.invoked', () => ({ ...ref, functionName, messages: chunk.length, durationMs: Math.round(performance.now() - started), statusCode: response.StatusCode ?? 0, functionError: response.FunctionError }))
+        if (response.FunctionError) {
+          const detail = parseJson(body) as { errorType?: string; errorMessage?: string } | undefined
+          const error = new Error(`${functionName} failed (${response.FunctionError}): ${detail?.errorType ?? 'Error'}: ${detail?.errorMessage ?? body}`)
+          error.name = detail?.errorType ?? 'FunctionError'
+          return { consumed, error }
+        }
+        const result = parseJson(body) as PartialResult | undefined
+        if (!result || typeof result.consumed !== 'object') {
+          return { consumed, error: new Error(`${functionName} answered without a partial result; is it a karafka-ts entry? (${body.slice(0, 200)})`) }
+        }
+        consumed = result.consumed[batchKey] ?? consumed
+        if (result.error) {
+          const error = new Error(result.error.message)
+          error.name = result.error.name
+          return { consumed, error }
+        }
+      }
+      return { consumed }
+    },
+  }
+}
+
+/** Splits records so that each event's JSON stays under the synchronous payload limit. */
+export function splitRecords(records: AwsKafkaRecord[], limit = MAX_EVENT_BYTES): AwsKafkaRecord[][] {
+  const chunks: AwsKafkaRecord[][] = []
+  let current: AwsKafkaRecord[] = []
+  let size = 512
+  for (const record of records) {
+    const bytes = Buffer.byteLength(JSON.stringify(record)) + 1
+    if (current.length > 0 && size + bytes > limit) {
+      chunks.push(current)
+      current = []
+      size = 512
+    }
+    current.push(record)
+    size += bytes
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
+/**
+ * A Lambda client for the manifest's region; AWS_ENDPOINT_URL_LAMBDA is honoured by the SDK.
+ * With `localCredentials`, a loopback endpoint (karafka lambda serve) works without AWS credentials.
+ */
+export function createLambdaClient(manifest: Manifest, { localCredentials = false } = {}): LambdaClient {
+  const endpoint = process.env.AWS_ENDPOINT_URL_LAMBDA ?? process.env.AWS_ENDPOINT_URL
+  const local = localCredentials && endpoint !== undefined && /\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(endpoint)
+  return new LambdaClient({
+    region: manifest.lambda?.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    maxAttempts: 1,
+    // A local endpoint (karafka lambda serve) needs no real credentials.
+    ...(local && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  })
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { KarafkaError } from '../errors/index.js'
+import type { Manifest, Route } from '../manifest/types.js'
+import { createZip } from './zip.js'
+
+export interface BuiltFunction {
+  route: Route
+  functionName: string
+  /** dist/lambda/<function>/index.mjs */
+  bundle: string
+  /** dist/lambda/<function>.zip */
+  zip: string
+  /** Base64 SHA-256 of the zip, as Lambda reports CodeSha256. */
+  sha256: string
+  bytes: number
+  /** False when the zip on disk already had these bytes. */
+  changed: boolean
+}
+
+/** The lambda routes of the manifest (optionally only `only`, as group/topic). */
+export function lambdaRoutes(manifest: Manifest, only?: string): Route[] {
+  const routes = manifest.routes.filter((r) => r.backend === 'lambda' && (!only || `${r.group}/${r.topic}` === only))
+  if (only && routes.length === 0) {
+    throw new KarafkaError('ARGUMENTS_INVALID', `no lambda route ${only}`, { hint: `lambda routes: ${manifest.routes.filter((r) => r.backend === 'lambda').map((r) => `${r.group}/${r.topic}`).join(', ') || 'none'}` })
+  }
+  return routes
+}
+
+/**
+ * Bundles each lambda route's generated entry with esbuild into dist/lambda/<function>/index.mjs
+ * and zips it reproducibly: the same inputs give the same bytes, so an unchanged handler deploys nothing.
+ * @throws KarafkaError CODEGEN_FAILED when the entry was not generated.
+ */
+export async function buildFunctions(manifest: Manifest, routes: Route[], onProgress: (text: string) => void = () => {}): Promise<BuiltFunction[]> {
+  const { build } = await import('esbuild')
+  const dist = path.join(manifest.root, 'dist', 'lambda')
+  const built: BuiltFunction[] = []
+  for (const route of routes) {
+    const functionName = route.functionName!
+    const entry = path.join(manifest.root, manifest.codegen.outDir, 'lambda', `${route.group}.${route.topic}.ts`)
+    if (!existsSync(entry)) throw new KarafkaError('CODEGEN_FAILED', `the Lambda entry ${path.relative(process.cwd(), entry)} does not exist`, { hint: 'run karafka codegen first' })
+    onProgress(`bundling ${functionName} (${route.group}/${route.topic})...`)
+    const outdir = path.join(dist, functionName)
+    const result = await build({
+      entryPoints: [entry],
+      outfile: path.join(outdir, 'index.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: manifest.lambda?.runtime === 'nodejs22.x' ? 'node22' : 'node20',
+      write: false,
+      legalComments: 'none',
+      // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+      banner: { js: "import { createRequire as __karafkaRequire } from 'node:module'; const require = __karafkaRequire(import.meta.url);" },
+      logLevel: 'silent',
+    })
+    const code = Buffer.from(result.outputFiles[0]!.contents)
+    mkdirSync(outdir, { recursive: true })
+    writeIfChanged(path.join(outdir, 'index.mjs'), code)
+    const zip = createZip([{ name: 'index.mjs', data: code }])
+    const zipFile = path.join(dist, `${functionName}.zip`)
+    const changed = writeIfChanged(zipFile, zip)
+    built.push({ route, functionName, bundle: path.join(outdir, 'index.mjs'), zip: zipFile, sha256: createHash('sha256').update(zip).digest('base64'), bytes: zip.length, changed })
+  }
+  return built
+}
+
+function writeIfChanged(file: string, data: Buffer): boolean {
+  if (existsSync(file) && readFileSync(file).equals(data)) return false
+  writeFileSync(file, data)
+  return true
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { GetAliasCommand, GetFunctionCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda'
+import { runCodegen } from '../../../generator/main.js'
+import { freePort } from '../../../src/broker/index.js'
+import { waitFor } from '../../helpers/app.js'
+import { karafka } from '../../helpers/cli.js'
+import { tempProject } from '../../helpers/project.js'
+
+const MANIFEST = (role: string) => `app: { clientId: deploy-test, brokers: 127.0.0.1:9092 }
+lambda:
+  region: us-east-1
+  functionPrefix: deploy-
+  role: "${role}"
+  memorySize: 256
+  timeout: 30
+  alias: live
+topics:
+  orders:
+    key: customerId
+    events:
+      order_completed: { orderId: string, customerId: string }
+consumerGroups:
+  shop:
+    topics:
+      orders: { handler: handlers/orders.ts, backend: lambda }
+`
+const HANDLER = (text: string) => `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('shop', 'orders', async (messages, ctx) => { for (const m of messages) ctx.logger.info('${text}') })\n`
+
+describe('karafka deploy against a real moto server', () => {
+  let moto: ChildProcess
+  let endpoint: string
+  const project = tempProject({ 'karafka.yml': MANIFEST('arn:aws:iam::123456789012:role/karafka-deploy'), 'handlers/orders.ts': HANDLER('v1') })
+  const manifest = ['--manifest', path.join(project.dir, 'karafka.yml')]
+  let env: NodeJS.ProcessEnv
+  let client: LambdaClient
+  const functionName = 'deploy-shop-orders'
+
+  before(async () => {
+    const port = await freePort()
+    endpoint = `http://127.0.0.1:${port}`
+    moto = spawn('python3', ['-m', 'moto.server', '-p', String(port)], { stdio: 'ignore' })
+    await waitFor('the moto server', async () => (await fetch(`${endpoint}/moto-api/`).catch(() => undefined))?.ok === true, 60_000)
+    await fetch(`${endpoint}/moto-api/config`, { method: 'POST', body: JSON.stringify({ lambda: { use_docker: false } }) })
+    // CreateFunction checks that the role exists: create it through moto's IAM API.
+    const role = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x' },
+      body: new URLSearchParams({ Action: 'CreateRole', Version: '2010-05-08', RoleName: 'karafka-deploy', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }),
+    })
+    assert.match(await role.text(), /arn:aws:iam::123456789012:role\/karafka-deploy/)
+    env = { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' }
+    client = new LambdaClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
+    runCodegen({ manifestPath: path.join(project.dir, 'karafka.yml'), cwd: project.dir })
+  })
+  after(() => {
+    moto?.kill()
+    project.remove()
+  })
+
+  const versions = async () => (await client.send(new ListVersionsByFunctionCommand({ FunctionName: functionName }))).Versions!.map((v) => v.Version).filter((v) => v !== '$LATEST')
+  const alias = async () => (await client.send(new GetAliasCommand({ FunctionName: functionName, Name: 'live' }))).FunctionVersion
+
+  it('creates the function, publishes version 1 and points the alias at it', async () => {
+    const result = await karafka(['deploy', ...manifest], { env })
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, new RegExp(`${functionName} +create +\\d+ bytes, nodejs20.x, 256 MB, 30 s`))
+    assert.match(result.stdout, /publish version +1/)
+    assert.match(result.stdout, /create alias +live -> version 1/)
+    assert.match(result.stderr, /bundling .*\n.*checking .*\n.*uploading .*\n.*waiting for /s, 'progress while bundling, uploading and waiting')
+    const fn = await client.send(new GetFunctionCommand({ FunctionName: functionName }))
+    assert.equal(fn.Configuration!.Handler, 'index.handler')
+    assert.equal(fn.Configuration!.MemorySize, 256)
+    assert.deepEqual(await versions(), ['1'])
+    assert.equal(await alias(), '1')
+  })
+
+  it('a second deploy with no change publishes nothing new', async () => {
+    const result = await karafka(['deploy', ...manifest], { env })
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, new RegExp(`${functionName} +unchanged +alias live -> version 1`))
+    assert.deepEqual(await versions(), ['1'])
+  })
+
+  it('--dry-run says what a code change would do and changes nothing; the deploy then updates the code and moves the alias', async () => {
+    writeFileSync(path.join(project.dir, 'handlers/orders.ts'), HANDLER('v2'))
+    const before = (await client.send(new GetFunctionCommand({ FunctionName: functionName }))).Configuration!.CodeSha256
+    const dry = await karafka(['deploy', '--dry-run', ...manifest], { env })
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stdout, /update code/)
+    assert.match(dry.stdout, /dry run: nothing was changed/)
+    assert.equal((await client.send(new GetFunctionCommand({ FunctionName: functionName }))).Configuration!.CodeSha256, before)
+    assert.deepEqual(await versions(), ['1'])
+    const real = await karafka(['deploy', ...manifest], { env })
+    assert.equal(real.code, 0, real.stderr)
+    assert.match(real.stdout, /update code/)
+    assert.match(real.stdout, /update alias +live: version 1 -> 2/)
+    assert.notEqual((await client.send(new GetFunctionCommand({ FunctionName: functionName }))).Configuration!.CodeSha256, before)
+    assert.deepEqual(await versions(), ['1', '2'])
+    assert.equal(await alias(), '2')
+  })
+
+  it('a configuration change is drift: updated, published, aliased', async () => {
+    writeFileSync(path.join(project.dir, 'karafka.yml'), MANIFEST('arn:aws:iam::123456789012:role/karafka-deploy').replace('memorySize: 256', 'memorySize: 512'))
+    const result = await karafka(['deploy', ...manifest], { env })
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /update configuration +memory: 256 -> 512/)
+    assert.equal(await alias(), '3')
+  })
+
+  it('clear errors for a missing role and missing credentials', async () => {
+    const other = tempProject({ 'karafka.yml': MANIFEST('').replace('functionPrefix: deploy-', 'functionPrefix: norole-'), 'handlers/orders.ts': HANDLER('x') })
+    after(() => other.remove())
+    runCodegen({ manifestPath: path.join(other.dir, 'karafka.yml'), cwd: other.dir })
+    const noRole = await karafka(['deploy', '--manifest', path.join(other.dir, 'karafka.yml')], { env })
+    assert.equal(noRole.code, 2)
+    assert.match(noRole.stderr, /norole-shop-orders does not exist yet and lambda.role is not set\n  hint: set lambda.role/)
+    const noCredentials = await karafka(['deploy', ...manifest], { env: { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'karafka-missing-profile', HOME: other.dir, AWS_EC2_METADATA_DISABLED: 'true' } })
+    assert.equal(noCredentials.code, 2)
+    assert.match(noCredentials.stderr, /no AWS credentials were found/)
+  })
+})
