@@ -1,5 +1,4 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
-import type { RawRecord } from '../consumer/decode.js'
 import { KarafkaError } from '../errors/index.js'
 import type { Monitor } from '../instrumentation/monitor.js'
 import type { Manifest } from '../manifest/types.js'
