@@ -1,13 +1,10 @@
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { existsSync } from 'node:fs'
-import { ArgumentsError, KarafkaError } from '../errors/index.js'
+import { ArgumentsError } from '../errors/index.js'
 import { loadManifest } from '../manifest/index.js'
 import { EVENT_NAME_HEADER, encodeEnvelope } from '../producer/envelope.js'
 import { partitionKeyOf } from '../producer/partition-key.js'
 import { createProducerRuntime } from '../producer/producer-runtime.js'
 import { validatePayload } from '../producer/validate.js'
-import type { Topology } from '../topology.js'
+import { loadTopology } from '../server/load-topology.js'
 import type { Command } from './command.js'
 
 /** `karafka produce`: the seed's console call, through the same validation as the typed responders. */
@@ -29,7 +26,7 @@ export const produce: Command = {
       record = { key: values.tombstone, value: null }
     } else {
       if (!event || json === undefined || positionals.length > 3) throw new ArgumentsError('expected <topic> <event> <json>', `karafka produce ${topic} ${Object.keys(spec.events)[0] ?? '<event>'} '{...}'`)
-      const schema = (await loadTopology(manifest.root, manifest.codegen.outDir)).topics[topic]?.events[event]?.schema
+      const schema = (await loadTopology(manifest)).topics[topic]?.events[event]?.schema
       if (!schema) throw new ArgumentsError(`topic "${topic}" has no event "${event}"`, `its events: ${Object.keys(spec.events).join(', ')}`)
       let payload: unknown
       try {
@@ -50,10 +47,4 @@ export const produce: Command = {
     }
     return 0
   },
-}
-
-async function loadTopology(root: string, outDir: string): Promise<Topology> {
-  const file = path.resolve(root, outDir, 'karafka.ts')
-  if (!existsSync(file)) throw new KarafkaError('CODEGEN_FAILED', `the generated code ${path.relative(process.cwd(), file)} does not exist`, { hint: 'run karafka codegen first' })
-  return ((await import(pathToFileURL(file).href)) as { topology: Topology }).topology
 }

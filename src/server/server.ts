@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { Poller } from '../consumer/poller.js'
 import { ArgumentsError, KarafkaError } from '../errors/index.js'
 import { Monitor } from '../instrumentation/monitor.js'
@@ -10,7 +7,7 @@ import { createKafka } from '../kafka/client.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import { createProducerRuntime, type ProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
-import type { Topology } from '../topology.js'
+import { loadTopology } from './load-topology.js'
 
 export interface ServerOptions {
   manifest: Manifest
@@ -98,17 +95,6 @@ function selectRoutes(manifest: Manifest, options: ServerOptions): Route[] {
     .map((r) => (options.backend ? { ...r, backend: options.backend } : r))
   if (routes.length === 0) throw new ArgumentsError('there is nothing to consume: the manifest has no consumerGroups routes', 'add a route under consumerGroups: in karafka.yml')
   return routes
-}
-
-/** Imports the generated `karafka.ts` of the app for its topology. */
-async function loadTopology(manifest: Manifest): Promise<Topology> {
-  const file = path.resolve(manifest.root, manifest.codegen.outDir, 'karafka.ts')
-  if (!existsSync(file)) {
-    throw new KarafkaError('CODEGEN_FAILED', `the generated code ${path.relative(process.cwd(), file)} does not exist`, { hint: 'run karafka codegen first' })
-  }
-  const module = (await import(pathToFileURL(file).href)) as { topology?: Topology }
-  if (!module.topology) throw new KarafkaError('CODEGEN_FAILED', `${file} exports no topology`, { hint: 'run karafka codegen again' })
-  return module.topology
 }
 
 /** Local routes run in this process; lambda routes as Lambda functions. */
