@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type Message as KafkaMessage, type Producer, type RecordMetadata } from 'kafkajs'
+import { Partitioners, type Admin, type PartitionMetadata, type Message as KafkaMessage, type Producer, type RecordMetadata } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
 
 /** Where a sent message landed. */
@@ -44,7 +44,7 @@ const METADATA_TTL_MS = 300_000
 export class OrderedSender implements RecordSender {
   private queue: Pending[] = []
   private draining: Promise<void> | undefined
-  private readonly partitionCounts = new Map<string, { count: number; at: number }>()
+  private readonly partitions = new Map<string, { at: number; metadata: PartitionMetadata[] }>()
   private readonly partitioner = Partitioners.DefaultPartitioner()
 
   constructor(
@@ -87,12 +87,12 @@ export class OrderedSender implements RecordSender {
     try {
       const byTopic = new Map<string, { pending: Pending; message: KafkaMessage & { partition: number } }[]>()
       for (const pending of batch) {
-        const partitions = await this.partitionCount(pending.topic)
-        const message = { key: pending.record.key, value: pending.record.value, headers: pending.record.headers ?? {} }
-        const partition = this.partitioner({ topic: pending.topic, message, partitionMetadata: partitionMetadata(partitions) })
-        const list = byTopic.get(pending.topic) ?? []
-        list.push({ pending, message: { ...message, partition } })
-        byTopic.set(pending.topic, list)
+        const { topic, record } = pending
+        let list = byTopic.get(topic)
+        if (!list) byTopic.set(topic, (list = []))
+        const headers = record.headers ?? {}
+        const partition = this.partitioner({ topic, message: { key: record.key, value: record.value, headers }, partitionMetadata: this.knownPartitions(topic, list.length === 0) ?? (await this.lookUpPartitions(topic)) })
+        list.push({ pending, message: { key: record.key, value: record.value, headers, partition } })
       }
       const producer = await this.producer()
       const results = await producer.sendBatch({
@@ -106,9 +106,20 @@ export class OrderedSender implements RecordSender {
     }
   }
 
+  /** The partitions of a topic as the partitioner wants them, if known; looked up again once they are older than the TTL (checked once per topic and batch). */
+  private knownPartitions(topic: string, checkAge: boolean): PartitionMetadata[] | undefined {
+    const known = this.partitions.get(topic)
+    return known && (!checkAge || Date.now() - known.at < METADATA_TTL_MS) ? known.metadata : undefined
+  }
+
+  private async lookUpPartitions(topic: string): Promise<PartitionMetadata[]> {
+    const count = await this.partitionCount(topic)
+    const metadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }))
+    this.partitions.set(topic, { at: Date.now(), metadata })
+    return metadata
+  }
+
   private async partitionCount(topic: string): Promise<number> {
-    const cached = this.partitionCounts.get(topic)
-    if (cached && Date.now() - cached.at < METADATA_TTL_MS) return cached.count
     let count: number
     try {
       const metadata = await (await this.admin()).fetchTopicMetadata({ topics: [topic] })
@@ -125,27 +136,23 @@ export class OrderedSender implements RecordSender {
           : 'create the manifest topics first: karafka topics migrate (karafka dev does it for you)',
       })
     }
-    this.partitionCounts.set(topic, { count, at: Date.now() })
     return count
   }
 }
 
-function partitionMetadata(count: number) {
-  return Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }))
-}
-
 function settle(byTopic: Map<string, { pending: Pending; message: { partition: number } }[]>, results: RecordMetadata[]): void {
   for (const [topic, list] of byTopic) {
-    const seen = new Map<number, bigint>()
+    // The nth message of a partition in this batch landed at that partition's base offset + n.
+    const next = new Map<number, bigint>()
+    for (const result of results) if (result.topicName === topic && result.baseOffset !== undefined) next.set(result.partition, BigInt(result.baseOffset))
     for (const { pending, message } of list) {
-      const result = results.find((r) => r.topicName === topic && r.partition === message.partition)
-      const index = seen.get(message.partition) ?? 0n
-      seen.set(message.partition, index + 1n)
-      if (!result || result.baseOffset === undefined) {
+      const offset = next.get(message.partition)
+      if (offset === undefined) {
         pending.reject(new KarafkaError('PRODUCE_FAILED', `no acknowledgement for ${topic}/${message.partition}`, { topic, partition: message.partition }))
         continue
       }
-      pending.resolve({ topic, partition: message.partition, offset: String(BigInt(result.baseOffset) + index) })
+      next.set(message.partition, offset + 1n)
+      pending.resolve({ topic, partition: message.partition, offset: String(offset) })
     }
   }
 }

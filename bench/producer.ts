@@ -1,0 +1,65 @@
+// Producer throughput: the typed responders (validate, derive the key, encode the envelope,
+// send through the ordered sender) against bare kafkajs producer.send of the same records
+// with the same batching: windows of WINDOW messages, one send per window, the same producer
+// settings (idempotent, acks -1, one request in flight), both to fresh topics of 6 partitions.
+import { randomBytes } from 'node:crypto'
+import { Partitioners } from 'kafkajs'
+import { createTestApp } from '../test/helpers/app.js'
+import { benchKafka, rate, tickTopicYaml } from './data.js'
+
+export interface ProducerFigure {
+  messages: number
+  window: number
+  bareMsgPerSec: number
+  respondersMsgPerSec: number
+  ratio: number
+}
+
+const WINDOW = 3_000
+
+const payloadOf = (i: number, pad: string) => ({ id: `k${i % 1000}`, seq: i, pad })
+
+export async function benchProducer(count: number): Promise<ProducerFigure> {
+  const suffix = randomBytes(4).toString('hex')
+  const typed = `produce-typed-${suffix}`
+  const bareTopic = `produce-bare-${suffix}`
+  const app = await createTestApp('producer-bench', `app:\n  clientId: producer-bench\n  brokers: \${KAFKA_BROKERS}\ntopics:\n${tickTopicYaml(typed)}${tickTopicYaml(bareTopic, 'bare_tick')}`, {})
+  const pad = randomBytes(60).toString('hex')
+  try {
+    const responder = app.generated.responders[typed]
+    await responder.tick(payloadOf(0, pad)) // connect and learn the partitions outside the clock
+    let began = performance.now()
+    for (let i = 0; i < count; i += WINDOW) {
+      const calls: Promise<unknown>[] = []
+      for (let n = i; n < Math.min(i + WINDOW, count); n++) calls.push(responder.tick(payloadOf(n, pad)))
+      await Promise.all(calls)
+    }
+    const respondersRate = rate(count, performance.now() - began)
+
+    const producer = benchKafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+    await producer.connect()
+    await producer.send({ topic: bareTopic, acks: -1, messages: [{ key: 'k0', value: 'warm-up' }] })
+    began = performance.now()
+    for (let i = 0; i < count; i += WINDOW) {
+      const messages = []
+      for (let n = i; n < Math.min(i + WINDOW, count); n++) {
+        const payload = payloadOf(n, pad)
+        messages.push({ key: payload.id, value: JSON.stringify({ event_name: 'tick', payload }), headers: { event_name: 'tick' } })
+      }
+      await producer.send({ topic: bareTopic, acks: -1, messages })
+    }
+    const bareRate = rate(count, performance.now() - began)
+    await producer.disconnect()
+    return { messages: count, window: WINDOW, bareMsgPerSec: bareRate, respondersMsgPerSec: respondersRate, ratio: Number((respondersRate / bareRate).toFixed(2)) }
+  } finally {
+    await app.remove()
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { benchBroker } = await import('./broker.js')
+  const broker = await benchBroker()
+  console.log(JSON.stringify(await benchProducer(Number(process.argv[2] ?? 200_000)), null, 2))
+  await broker.stop()
+  process.exit(0)
+}
