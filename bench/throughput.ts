@@ -1,97 +1,124 @@
-// Poller throughput with an empty local handler against a bare kafkajs eachBatch consumer that
-// does nothing, on the same pre-produced topic, both reading from the start with fresh groups.
+// Consumer throughput on one pre-produced topic (6 partitions, ~200-byte envelopes), every
+// reader from the start with a fresh group, one after another on the same broker:
+// - the ceiling: kcat (librdkafka), the fastest reader here, when installed;
+// - a bare kafkajs eachBatch consumer that does nothing;
+// - the same bare consumer JSON-parsing each value: the least a consumer of typed events does;
+// - the poller (`karafka server`'s engine, in process) with an empty local handler.
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
 import { createTestApp } from '../test/helpers/app.js'
+import { benchKafka, rate, tickTopicYaml } from './data.js'
 
 export interface ThroughputFigure {
   messages: number
   partitions: number
   valueBytes: number
+  batchMaxSize: number
+  /** undefined when kcat is not installed. */
+  kcatMsgPerSec: number | undefined
   bareMsgPerSec: number
+  bareParseMsgPerSec: number
   pollerMsgPerSec: number
+  /** poller / bare */
   ratio: number
+  /** poller / bare that parses */
+  ratioToParsing: number
+  /** bare / kcat */
+  bareToCeiling: number | undefined
   pollerBatches: number
 }
 
-const kafka = () => new Kafka({ clientId: 'bench', brokers: process.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING })
-
-async function produce(topic: string, count: number): Promise<number> {
-  const producer = kafka().producer()
-  await producer.connect()
-  const payload = (i: number) => JSON.stringify({ event_name: 'tick', payload: { id: `k${i % 1000}`, seq: i, pad: randomBytes(60).toString('hex') } })
-  const valueBytes = payload(0).length
-  const chunk = 5_000
-  for (let i = 0; i < count; i += chunk) {
-    const messages = Array.from({ length: Math.min(chunk, count - i) }, (_, j) => ({ key: `k${(i + j) % 1000}`, value: payload(i + j) }))
-    await producer.send({ topic, messages })
-  }
-  await producer.disconnect()
-  return valueBytes
-}
-
-async function bare(topic: string, count: number): Promise<number> {
-  const consumer = kafka().consumer({ groupId: `bare-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 50 })
+/** Reads `count` messages with a bare kafkajs consumer; the clock starts at the first batch. */
+async function bare(topic: string, count: number, parse: boolean): Promise<number> {
+  const consumer = benchKafka().consumer({ groupId: `bare-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 50 })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   let seen = 0
   let started = 0
   const elapsed = await new Promise<number>((resolve, reject) => {
-    consumer.run({
-      partitionsConsumedConcurrently: 6,
-      eachBatch: async ({ batch }) => {
-        if (started === 0) started = performance.now()
-        seen += batch.messages.length
-        if (seen >= count) resolve(performance.now() - started)
-      },
-    }).catch(reject)
+    consumer
+      .run({
+        partitionsConsumedConcurrently: 6,
+        eachBatch: async ({ batch }) => {
+          if (started === 0) started = performance.now()
+          if (parse) for (const message of batch.messages) JSON.parse(message.value!.toString('utf8'))
+          seen += batch.messages.length
+          if (seen >= count) resolve(performance.now() - started)
+        },
+      })
+      .catch(reject)
   })
   await consumer.disconnect()
-  return (count / elapsed) * 1000
+  return rate(count, elapsed)
 }
 
-export async function benchThroughput(count: number): Promise<ThroughputFigure> {
+/** kcat reading the whole topic from the start, values to /dev/null; the time includes its start-up. */
+function kcat(topic: string, count: number): number | undefined {
+  if (spawnSync('kcat', ['-V']).status !== 0) return undefined
+  const began = performance.now()
+  const result = spawnSync('kcat', ['-C', '-b', process.env.KAFKA_BROKERS!, '-t', topic, '-o', 'beginning', '-c', String(count), '-q', '-f', '%s\n', '-X', `group.id=kcat-${randomBytes(4).toString('hex')}`], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
+  if (result.status !== 0) throw new Error(`kcat failed: ${result.stderr}`)
+  return rate(count, performance.now() - began)
+}
+
+/**
+ * The poller on a topic already holding `count` messages. `produce` fills the topic; it is
+ * given so that the same data serves the other readers.
+ */
+export async function benchThroughput(count: number, produce: (topic: string, count: number) => Promise<number>, batchMaxSize = 100): Promise<ThroughputFigure> {
   const topic = `bench-${randomBytes(4).toString('hex')}`
   const group = `poller-${randomBytes(4).toString('hex')}`
   const app = await createTestApp('bench', `app:
   clientId: bench
   brokers: \${KAFKA_BROKERS}
 topics:
-  ${topic}:
-    partitions: 6
-    key: id
-    events:
-      tick: { id: string, seq: integer, pad: string }
-consumerGroups:
+${tickTopicYaml(topic)}consumerGroups:
   ${group}:
     topics:
-      ${topic}: { handler: handlers/empty.ts, batch: { maxSize: ${Number(process.env.BENCH_MAX_SIZE ?? 100)} } }
+      ${topic}: { handler: handlers/empty.ts, batch: { maxSize: ${batchMaxSize} } }
 `, { 'handlers/empty.ts': `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n` })
-  const valueBytes = await produce(topic, count)
-  const bareRate = await bare(topic, count)
-  let seen = 0
-  let started = 0
-  let finished = 0
-  let batches = 0
-  const server = await app.start()
-  server.monitor.subscribe('consumer.consume', () => void (started ||= performance.now()))
-  server.monitor.subscribe('consumer.consumed', (b) => {
-    seen += b.messages
-    batches++
-    if (seen >= count && !finished) finished = performance.now()
-  })
-  while (!finished) await new Promise((resolve) => setTimeout(resolve, 20))
-  await app.remove()
-  const pollerRate = (count / (finished - started)) * 1000
-  return { messages: count, partitions: 6, valueBytes, bareMsgPerSec: Math.round(bareRate), pollerMsgPerSec: Math.round(pollerRate), ratio: Number((pollerRate / bareRate).toFixed(2)), pollerBatches: batches }
+  try {
+    const valueBytes = await produce(topic, count)
+    const kcatRate = kcat(topic, count)
+    const bareRate = await bare(topic, count, false)
+    const bareParseRate = await bare(topic, count, true)
+    let seen = 0
+    let started = 0
+    let finished = 0
+    let batches = 0
+    const server = await app.start()
+    server.monitor.subscribe('consumer.consume', () => void (started ||= performance.now()))
+    server.monitor.subscribe('consumer.consumed', (b) => {
+      seen += b.messages
+      batches++
+      if (seen >= count && !finished) finished = performance.now()
+    })
+    while (!finished) await new Promise((resolve) => setTimeout(resolve, 20))
+    const pollerRate = rate(count, finished - started)
+    return {
+      messages: count,
+      partitions: 6,
+      valueBytes,
+      batchMaxSize,
+      kcatMsgPerSec: kcatRate,
+      bareMsgPerSec: bareRate,
+      bareParseMsgPerSec: bareParseRate,
+      pollerMsgPerSec: pollerRate,
+      ratio: Number((pollerRate / bareRate).toFixed(2)),
+      ratioToParsing: Number((pollerRate / bareParseRate).toFixed(2)),
+      bareToCeiling: kcatRate === undefined ? undefined : Number((bareRate / kcatRate).toFixed(2)),
+      pollerBatches: batches,
+    }
+  } finally {
+    await app.remove()
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { benchBroker } = await import('./broker.js')
+  const { produceTicks } = await import('./data.js')
   const broker = await benchBroker()
-  const count = Number(process.argv[2] ?? 100_000)
-  const figure = await benchThroughput(count)
-  console.log(JSON.stringify(figure, null, 2))
+  console.log(JSON.stringify(await benchThroughput(Number(process.argv[2] ?? 100_000), produceTicks, Number(process.env.BENCH_MAX_SIZE ?? 100)), null, 2))
   await broker.stop()
   process.exit(0)
 }

@@ -50,7 +50,8 @@ export function isInvalidRecord(value: Message | InvalidRecord): value is Invali
 /** kafkajs headers (Buffers, strings or arrays of them) as plain strings; a repeated header keeps its last value. */
 export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
   const result: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers ?? {})) {
+  for (const name in headers) {
+    const value = headers[name]
     if (value === undefined) continue
     const last = Array.isArray(value) ? value.at(-1) : value
     if (last !== undefined) result[name] = last.toString()

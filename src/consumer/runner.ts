@@ -69,23 +69,25 @@ export class BatchRunner {
 
     while (index < records.length) {
       if (stale() || !payload.isRunning() || payload.isStale()) return
-      const chunk: { message: Message; record: RawRecord }[] = []
+      // The chunk as messages for the handler and, side by side, the records they came from.
+      const messages: Message[] = []
+      const start = index
       let invalid: { record: RawRecord; reason: string } | undefined
-      while (index < records.length && chunk.length < route.batch.maxSize) {
-        const record = records[index]!
-        const decoded = decodeRecord(this.options.topology, record)
+      while (index < records.length && messages.length < route.batch.maxSize) {
+        const decoded = decodeRecord(this.options.topology, records[index]!)
         if (isInvalidRecord(decoded)) {
           invalid = decoded
           break
         }
-        chunk.push({ message: decoded, record })
+        messages.push(decoded)
         index++
       }
+      const chunkRecords = records.slice(start, index)
 
-      if (chunk.length > 0) {
-        const first = chunk[0]!.message.offset
+      if (messages.length > 0) {
+        const first = messages[0]!.offset
         const attempt = this.retries.attemptFor(key, first)
-        const info = { ...ref, messages: chunk.length, firstOffset: first, lastOffset: chunk.at(-1)!.message.offset, attempt }
+        const info = { ...ref, messages: messages.length, firstOffset: first, lastOffset: messages.at(-1)!.offset, attempt }
         monitor.emit('consumer.consume', info)
         const started = performance.now()
         const abort = new AbortController()
@@ -103,8 +105,8 @@ export class BatchRunner {
         try {
           result = await this.options.invoker.invoke({
             route,
-            messages: chunk.map((c) => c.message),
-            records: chunk.map((c) => c.record),
+            messages,
+            records: chunkRecords,
             context: { group, topic: batch.topic, partition: batch.partition, attempt, logger: this.logger(ref), signal: abort.signal },
           })
         } catch (error) {
@@ -126,7 +128,7 @@ export class BatchRunner {
           monitor.emit('consumer.consumed', () => ({ ...info, durationMs: Math.round(performance.now() - started), consumedOffset: result.consumed }))
         } else {
           const failedAt = result.consumed === undefined ? first : nextOffset(result.consumed)
-          const position = chunk.findIndex((c) => c.message.offset === failedAt)
+          const position = messages.findIndex((m) => m.offset === failedAt)
           monitor.emit('error.occurred', { type: 'consumer.consume.error', error: result.error, ...ref, offset: failedAt })
           if (result.transient) {
             await this.retryLater(payload, ref, failedAt, attempt, result.error, route, true)
@@ -134,9 +136,9 @@ export class BatchRunner {
           }
           const failed = this.retries.failed(key, failedAt, attempt, first)
           if (failed >= route.retry.attempts && route.deadLetter && position >= 0) {
-            await this.deadLetter(payload, chunk[position]!.record, route.deadLetter, result.error, failed, epoch)
+            await this.deadLetter(payload, chunkRecords[position]!, route.deadLetter, result.error, failed, epoch)
             this.retries.clear(key)
-            index = index - chunk.length + position + 1
+            index = start + position + 1
             payload.resolveOffset(failedAt)
             continue
           }
