@@ -1,24 +1,42 @@
-// The Lambda path through `karafka lambda serve`: invocations per 1,000 messages, and the
-// invoker's time per invocation against a bare SDK Invoke loop on the same endpoint with the
-// same payloads (both pay the local endpoint's child-process start; the difference is ours).
+// The Lambda path through `karafka lambda serve`: messages per invocation, and the invoker's
+// time per invocation against a bare SDK Invoke loop on the same endpoint with payloads of the
+// same records and sizes (one partition, so neither waits for the other's invocations; both pay
+// the local endpoint's runtime; the difference is ours).
 import { InvokeCommand } from '@aws-sdk/client-lambda'
 import { randomBytes } from 'node:crypto'
 import { buildFunctions, lambdaRoutes } from '../src/lambda/build.js'
 import { startLambdaServer } from '../src/lambda/serve.js'
 import { createLambdaClient } from '../src/invokers/lambda.js'
 import { createTestApp } from '../test/helpers/app.js'
+import type { RawRecord } from '../src/consumer/decode.js'
+import { toAwsRecord } from '../src/lambda/event.js'
+import { benchKafka, median } from './data.js'
 
 export interface LambdaFigure {
   messages: number
   batchMaxSize: number
   invocations: number
-  invocationsPer1000: number
+  messagesPerInvocation: number
   pollerMsPerInvocation: number
   bareMsPerInvocation: number
   addedMsPerInvocation: number
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
+/** The topic's records as the poller reads them, in offset order. */
+async function readAll(topic: string, count: number): Promise<RawRecord[]> {
+  const consumer = benchKafka().consumer({ groupId: `lbench-read-${randomBytes(3).toString('hex')}` })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  const records: RawRecord[] = []
+  await new Promise<void>((resolve, reject) => {
+    consumer.run({ eachMessage: async ({ message, partition }) => {
+      records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp, headers: message.headers ?? {} })
+      if (records.length >= count) resolve()
+    } }).catch(reject)
+  })
+  await consumer.disconnect()
+  return records
+}
 
 export async function benchLambda(messages = 1000): Promise<LambdaFigure> {
   const topic = `lbench-${randomBytes(3).toString('hex')}`
@@ -29,7 +47,7 @@ export async function benchLambda(messages = 1000): Promise<LambdaFigure> {
 lambda: { region: us-east-1, functionPrefix: bench-, timeout: 30 }
 topics:
   ${topic}:
-    partitions: 2
+    partitions: 1
     key: id
     events:
       ping: { id: string, n: integer }
@@ -42,25 +60,29 @@ consumerGroups:
   const serve = await startLambdaServer({ manifest: app.manifest, port: 0 })
   process.env.AWS_ENDPOINT_URL_LAMBDA = serve.url
   await Promise.all(Array.from({ length: messages }, (_, n) => app.generated.responders[topic].ping({ id: `k${n % 50}`, n })))
-  const payloads: Buffer[] = []
   const durations: number[] = []
+  const sizes: number[] = []
   let handled = 0
   const server = await app.start()
+  server.monitor.subscribe('lambda.invoke', (e) => void sizes.push(e.messages))
   server.monitor.subscribe('lambda.invoked', (e) => void durations.push(e.durationMs))
   server.monitor.subscribe('consumer.consumed', (b) => void (handled += b.messages))
   while (handled < messages) await new Promise((resolve) => setTimeout(resolve, 20))
   await server.stop()
-  // The same payloads, invoked by a bare SDK loop on the same endpoint.
+  // The same records, in invocations of the same sizes, by a bare SDK loop on the same endpoint.
   const client = createLambdaClient(app.manifest, { localCredentials: true })
   const functionName = app.manifest.routes[0]!.functionName!
-  const sample = { eventSource: 'SelfManagedKafka', records: { [`${topic}-0`]: [] as unknown[] }, karafka: { partial: true } }
-  for (let i = 0; i < 100; i++) sample.records[`${topic}-0`]!.push({ topic, partition: 0, offset: i, timestamp: Date.now(), timestampType: 'CREATE_TIME', key: Buffer.from('k').toString('base64'), value: Buffer.from(JSON.stringify({ event_name: 'ping', payload: { id: 'k', n: i } })).toString('base64'), headers: [] })
-  payloads.push(Buffer.from(JSON.stringify(sample)))
+  const records = await readAll(topic, messages)
   const bare: number[] = []
-  for (let i = 0; i < durations.length; i++) {
+  let offset = 0
+  for (const size of sizes) {
+    const chunk = records.slice(offset, offset + size).map(toAwsRecord)
+    offset += size
+    const payload = Buffer.from(JSON.stringify({ eventSource: 'SelfManagedKafka', bootstrapServers: process.env.KAFKA_BROKERS, records: { [`${topic}-0`]: chunk }, karafka: { partial: true, attempt: 1, group } }))
     const started = performance.now()
-    await client.send(new InvokeCommand({ FunctionName: functionName, Qualifier: 'live', Payload: payloads[0] }))
+    const response = await client.send(new InvokeCommand({ FunctionName: functionName, Qualifier: 'live', InvocationType: 'RequestResponse', Payload: payload }))
     bare.push(performance.now() - started)
+    if (response.FunctionError) throw new Error(`bare invoke failed: ${Buffer.from(response.Payload ?? []).toString()}`)
   }
   await serve.close()
   await app.remove()
@@ -69,7 +91,7 @@ consumerGroups:
     messages,
     batchMaxSize: 100,
     invocations,
-    invocationsPer1000: Math.round((invocations / messages) * 1000),
+    messagesPerInvocation: Math.round(messages / invocations),
     pollerMsPerInvocation: median(durations),
     bareMsPerInvocation: Math.round(median(bare)),
     addedMsPerInvocation: Math.round(median(durations) - median(bare)),

@@ -1,19 +1,20 @@
 // Consumer throughput on one pre-produced topic (6 partitions, ~200-byte envelopes), every
-// reader from the start with a fresh group, one after another on the same broker:
+// reader from the start with a fresh group, one after another on the same broker, in rounds:
 // - the ceiling: kcat (librdkafka), the fastest reader here, when installed;
 // - a bare kafkajs eachBatch consumer that does nothing;
 // - the same bare consumer JSON-parsing each value: the least a consumer of typed events does;
 // - the poller (`karafka server`'s engine, in process) with an empty local handler.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createTestApp } from '../test/helpers/app.js'
-import { benchKafka, rate, tickTopicYaml } from './data.js'
+import { createTestApp, type TestApp } from '../test/helpers/app.js'
+import { benchKafka, median, rate, tickTopicYaml } from './data.js'
 
 export interface ThroughputFigure {
   messages: number
   partitions: number
   valueBytes: number
   batchMaxSize: number
+  rounds: number
   /** undefined when kcat is not installed. */
   kcatMsgPerSec: number | undefined
   bareMsgPerSec: number
@@ -62,44 +63,40 @@ function kcat(topic: string, count: number): number | undefined {
 }
 
 /**
- * The poller on a topic already holding `count` messages. `produce` fills the topic; it is
- * given so that the same data serves the other readers.
+ * Every reader on one topic holding `count` messages, `rounds` times in turn (a fresh group
+ * each time); each figure is the median of its rounds. `produce` fills the topic.
  */
-export async function benchThroughput(count: number, produce: (topic: string, count: number) => Promise<number>, batchMaxSize = 100): Promise<ThroughputFigure> {
+export async function benchThroughput(count: number, produce: (topic: string, count: number) => Promise<number>, rounds = 3, batchMaxSize = 100): Promise<ThroughputFigure> {
   const topic = `bench-${randomBytes(4).toString('hex')}`
-  const group = `poller-${randomBytes(4).toString('hex')}`
+  const groups = Array.from({ length: rounds }, (_, round) => `poller-${round}-${randomBytes(4).toString('hex')}`)
+  const handlers = Object.fromEntries(groups.map((group, round) => [`handlers/empty-${round}.ts`, `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`]))
   const app = await createTestApp('bench', `app:
   clientId: bench
   brokers: \${KAFKA_BROKERS}
 topics:
 ${tickTopicYaml(topic)}consumerGroups:
-  ${group}:
-    topics:
-      ${topic}: { handler: handlers/empty.ts, batch: { maxSize: ${batchMaxSize} } }
-`, { 'handlers/empty.ts': `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n` })
+${groups.map((group, round) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${round}.ts, batch: { maxSize: ${batchMaxSize} } }\n`).join('')}`, handlers)
   try {
     const valueBytes = await produce(topic, count)
-    const kcatRate = kcat(topic, count)
-    const bareRate = await bare(topic, count, false)
-    const bareParseRate = await bare(topic, count, true)
-    let seen = 0
-    let started = 0
-    let finished = 0
-    let batches = 0
-    const server = await app.start()
-    server.monitor.subscribe('consumer.consume', () => void (started ||= performance.now()))
-    server.monitor.subscribe('consumer.consumed', (b) => {
-      seen += b.messages
-      batches++
-      if (seen >= count && !finished) finished = performance.now()
-    })
-    while (!finished) await new Promise((resolve) => setTimeout(resolve, 20))
-    const pollerRate = rate(count, finished - started)
+    const figures = { kcat: [] as number[], bare: [] as number[], bareParse: [] as number[], poller: [] as number[] }
+    let pollerBatches = 0
+    for (const group of groups) {
+      const ceiling = kcat(topic, count)
+      if (ceiling !== undefined) figures.kcat.push(ceiling)
+      figures.bare.push(await bare(topic, count, false))
+      figures.bareParse.push(await bare(topic, count, true))
+      const poller = await pollerRun(app, group, count)
+      figures.poller.push(poller.rate)
+      pollerBatches = poller.batches
+    }
+    const kcatRate = figures.kcat.length > 0 ? median(figures.kcat) : undefined
+    const [bareRate, bareParseRate, pollerRate] = [median(figures.bare), median(figures.bareParse), median(figures.poller)]
     return {
       messages: count,
       partitions: 6,
       valueBytes,
       batchMaxSize,
+      rounds,
       kcatMsgPerSec: kcatRate,
       bareMsgPerSec: bareRate,
       bareParseMsgPerSec: bareParseRate,
@@ -107,18 +104,36 @@ ${tickTopicYaml(topic)}consumerGroups:
       ratio: Number((pollerRate / bareRate).toFixed(2)),
       ratioToParsing: Number((pollerRate / bareParseRate).toFixed(2)),
       bareToCeiling: kcatRate === undefined ? undefined : Number((bareRate / kcatRate).toFixed(2)),
-      pollerBatches: batches,
+      pollerBatches,
     }
   } finally {
     await app.remove()
   }
 }
 
+/** One group's poller from the start of the topic until it has handled `count` messages; the clock starts at its first batch. */
+async function pollerRun(app: TestApp, group: string, count: number): Promise<{ rate: number; batches: number }> {
+  let seen = 0
+  let started = 0
+  let finished = 0
+  let batches = 0
+  const server = await app.start({ groups: [group] })
+  server.monitor.subscribe('consumer.consume', () => void (started ||= performance.now()))
+  server.monitor.subscribe('consumer.consumed', (b) => {
+    seen += b.messages
+    batches++
+    if (seen >= count && !finished) finished = performance.now()
+  })
+  while (!finished) await new Promise((resolve) => setTimeout(resolve, 20))
+  await server.stop()
+  return { rate: rate(count, finished - started), batches }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { benchBroker } = await import('./broker.js')
   const { produceTicks } = await import('./data.js')
   const broker = await benchBroker()
-  console.log(JSON.stringify(await benchThroughput(Number(process.argv[2] ?? 100_000), produceTicks, Number(process.env.BENCH_MAX_SIZE ?? 100)), null, 2))
+  console.log(JSON.stringify(await benchThroughput(Number(process.argv[2] ?? 100_000), produceTicks, Number(process.argv[3] ?? 3), Number(process.env.BENCH_MAX_SIZE ?? 100)), null, 2))
   await broker.stop()
   process.exit(0)
 }

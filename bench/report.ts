@@ -1,0 +1,140 @@
+// The report of a bench run: a Markdown table per figure and one SVG chart of the ratios and
+// latencies, both from the results JSON.
+import type { BenchResults } from './run.js'
+
+const n = (value: number | undefined) => (value === undefined ? 'n/a' : value.toLocaleString('en-US'))
+
+export function markdownReport(r: BenchResults): string {
+  const t = r.throughput
+  const lines = [
+    `# Benchmarks, ${r.date}${r.quick ? ' (quick run)' : ''}`,
+    '',
+    `Machine: ${r.machine.cpus} cores, ${r.machine.memoryGb} GB, Node ${r.machine.node}, Apache Kafka ${r.machine.kafka} (the dev broker, on the same machine). Run with \`${r.command}\` in ${Math.round(r.durationSec)} s.`,
+    'Every ratio compares two readers or writers measured in the same run, on the same broker and the same data.',
+    '',
+    `## Consumer throughput: ${n(t.messages)} messages of ${t.valueBytes} B, ${t.partitions} partitions, median of ${t.rounds} rounds`,
+    '',
+    '| reader | messages/s | against bare kafkajs |',
+    '| --- | --- | --- |',
+    `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} |`,
+    `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)} | 1.00 |`,
+    `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer) |`,
+    '',
+    `## Producer throughput: ${n(r.producer.messages)} messages, windows of ${n(r.producer.window)}, idempotent, acks -1, median of ${r.producer.rounds} rounds`,
+    '',
+    '| writer | messages/s | ratio |',
+    '| --- | --- | --- |',
+    `| bare kafkajs producer.send | ${n(r.producer.bareMsgPerSec)} | 1.00 |`,
+    `| typed responders (validate, key, envelope) | ${n(r.producer.respondersMsgPerSec)} | **${r.producer.ratio.toFixed(2)}** |`,
+    '',
+    '## End-to-end latency, produce to handler (ms)',
+    '',
+    '| rate | path | p50 | p95 | p99 | max | messages measured |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...r.latency.flatMap((l) => [
+      `| ${n(l.ratePerSec)}/s for ${l.seconds} s | karafka (responders, poller, local handler) | ${l.karafka.p50Ms} | ${l.karafka.p95Ms} | ${l.karafka.p99Ms} | ${l.karafka.maxMs} | ${n(l.karafka.measured)} |`,
+      `| ${n(l.ratePerSec)}/s for ${l.seconds} s | bare kafkajs producer + eachBatch | ${l.bare.p50Ms} | ${l.bare.p95Ms} | ${l.bare.p99Ms} | ${l.bare.maxMs} | ${n(l.bare.measured)} |`,
+    ]),
+    '',
+    '## Peak memory of `karafka server` draining a backlog',
+    '',
+    '| backlog | RSS at start | peak RSS | drained at |',
+    '| --- | --- | --- | --- |',
+    ...r.memory.map((m) => `| ${n(m.backlog)} messages | ${m.startRssMb} MB | ${m.peakRssMb} MB | ${n(m.drainMsgPerSec)} msg/s |`),
+    '',
+    `## Lambda path through \`karafka lambda serve\`: ${n(r.lambda.messages)} messages, batch.maxSize ${r.lambda.batchMaxSize}`,
+    '',
+    '| figure | value |',
+    '| --- | --- |',
+    `| invocations / messages per invocation | ${r.lambda.invocations} / ${r.lambda.messagesPerInvocation} |`,
+    `| median time per invocation, karafka invoker | ${r.lambda.pollerMsPerInvocation} ms |`,
+    `| median time per invocation, bare SDK Invoke, same records | ${r.lambda.bareMsPerInvocation} ms |`,
+    `| added by the invoker | ${r.lambda.addedMsPerInvocation} ms (ratio ${(r.lambda.bareMsPerInvocation / r.lambda.pollerMsPerInvocation).toFixed(2)}) |`,
+    '',
+    '## Codegen (`karafka codegen` in a fresh process, 4 events a topic, median of runs)',
+    '',
+    '| topics | cold, in the run | cold, wall | nothing changed, in the run | nothing changed, wall | files written cold / unchanged |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...r.codegen.map((c) => `| ${c.topics} | ${c.coldMs} ms | ${c.coldWallMs} ms | ${c.unchangedMs} ms | ${c.unchangedWallMs} ms | ${c.written} / ${c.unchangedWritten} |`),
+    '',
+  ]
+  return lines.join('\n')
+}
+
+interface Bar {
+  label: string
+  value: number
+  text: string
+  highlight?: boolean
+}
+
+const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
+/** One SVG of stacked panels of horizontal bars, each panel scaled to its own largest bar. */
+export function svgChart(r: BenchResults): string {
+  const t = r.throughput
+  const panels: { title: string; bars: Bar[] }[] = [
+    {
+      title: `Consumer throughput, messages/s (${n(t.messages)} messages)`,
+      bars: [
+        ...(t.kcatMsgPerSec === undefined ? [] : [{ label: 'kcat (ceiling)', value: t.kcatMsgPerSec, text: n(t.kcatMsgPerSec) }]),
+        { label: 'bare kafkajs', value: t.bareMsgPerSec, text: n(t.bareMsgPerSec) },
+        { label: 'bare kafkajs + JSON.parse', value: t.bareParseMsgPerSec, text: n(t.bareParseMsgPerSec) },
+        { label: 'karafka poller', value: t.pollerMsgPerSec, text: `${n(t.pollerMsgPerSec)} (${t.ratio.toFixed(2)} of bare)`, highlight: true },
+      ],
+    },
+    {
+      title: 'Producer throughput, messages/s',
+      bars: [
+        { label: 'bare producer.send', value: r.producer.bareMsgPerSec, text: n(r.producer.bareMsgPerSec) },
+        { label: 'typed responders', value: r.producer.respondersMsgPerSec, text: `${n(r.producer.respondersMsgPerSec)} (${r.producer.ratio.toFixed(2)})`, highlight: true },
+      ],
+    },
+    ...r.latency.map((l) => ({
+      title: `End-to-end latency at ${n(l.ratePerSec)} msg/s, ms (p50 / p95 / p99)`,
+      bars: [
+        { label: 'bare p50 / p99', value: l.bare.p99Ms, text: `${l.bare.p50Ms} / ${l.bare.p95Ms} / ${l.bare.p99Ms}` },
+        { label: 'karafka p50 / p99', value: l.karafka.p99Ms, text: `${l.karafka.p50Ms} / ${l.karafka.p95Ms} / ${l.karafka.p99Ms}`, highlight: true },
+      ],
+    })),
+    {
+      title: 'Peak RSS of karafka server draining a backlog, MB',
+      bars: r.memory.map((m) => ({ label: `${n(m.backlog)} messages`, value: m.peakRssMb, text: `${m.peakRssMb} MB`, highlight: true })),
+    },
+    {
+      title: `Lambda: ms per invocation (${r.lambda.messagesPerInvocation} messages each)`,
+      bars: [
+        { label: 'bare SDK Invoke', value: r.lambda.bareMsPerInvocation, text: `${r.lambda.bareMsPerInvocation} ms` },
+        { label: 'karafka invoker', value: r.lambda.pollerMsPerInvocation, text: `${r.lambda.pollerMsPerInvocation} ms`, highlight: true },
+      ],
+    },
+    {
+      title: 'Codegen, ms in a fresh process (cold / nothing changed)',
+      bars: r.codegen.flatMap((c) => [
+        { label: `${c.topics} topics, cold`, value: c.coldWallMs, text: `${c.coldWallMs} ms`, highlight: true },
+        { label: `${c.topics} topics, unchanged`, value: c.unchangedWallMs, text: `${c.unchangedWallMs} ms` },
+      ]),
+    },
+  ]
+  const width = 760
+  const labelWidth = 190
+  const barArea = 400
+  const rowHeight = 22
+  let y = 40
+  const parts: string[] = [`<text x="16" y="24" font-size="16" font-weight="bold">karafka-ts benchmarks, ${r.date}${r.quick ? ' (quick)' : ''}: ${r.machine.cpus} cores, Node ${r.machine.node}, Kafka ${r.machine.kafka}</text>`]
+  for (const panel of panels) {
+    parts.push(`<text x="16" y="${y + 14}" font-size="13" font-weight="bold">${escape(panel.title)}</text>`)
+    y += 22
+    const max = Math.max(...panel.bars.map((b) => b.value), 1)
+    for (const bar of panel.bars) {
+      const w = Math.max(1, Math.round((bar.value / max) * barArea))
+      parts.push(`<text x="${labelWidth - 8}" y="${y + 14}" font-size="12" text-anchor="end">${escape(bar.label)}</text>`)
+      parts.push(`<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="${rowHeight - 6}" fill="${bar.highlight ? '#c0392b' : '#7f8c8d'}"/>`)
+      parts.push(`<text x="${labelWidth + w + 6}" y="${y + 14}" font-size="12">${escape(bar.text)}</text>`)
+      y += rowHeight
+    }
+    y += 12
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 8}" viewBox="0 0 ${width} ${y + 8}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`
+}
