@@ -84,6 +84,8 @@ export class Poller {
     }, this.options.statisticsIntervalMs ?? 5_000)
     this.statistics.unref()
     consumer.on(consumer.events.CRASH, (event) => {
+      // A retriable failure (the broker went away, say): kafkajs rejoins by itself, from the committed offsets.
+      if (event.payload.restart) return monitor.emit('error.occurred', { type: 'consumer.restarting', error: event.payload.error, group })
       this.crashed = event.payload.error
       monitor.emit('error.occurred', { type: 'consumer.crashed', error: event.payload.error, group })
     })

@@ -20,6 +20,7 @@ export type ErrorType =
   | 'consumer.commit.error'
   | 'consumer.heartbeat.error'
   | 'consumer.crashed'
+  | 'consumer.restarting'
   | 'dead_letter_queue.dispatch.error'
   | 'lambda.invoke.error'
   | 'listener.error'
