@@ -2,6 +2,7 @@
 // integration or end-to-end test is among them and KAFKA_BROKERS is not set, it starts a
 // fresh dev broker on a free port for the run and stops it at the end.
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { freePort, startBroker, stopBroker } from '../src/broker/index.js'
@@ -22,7 +23,7 @@ const env = { ...process.env }
 const home = path.resolve('.karafka/test-broker')
 let ownsBroker = false
 
-if (files.some((file) => /(^|\/)test\/(integration|e2e)\//.test(file)) && !env.KAFKA_BROKERS) {
+if (files.some((file) => /(^|\/)test\/(integration|e2e|reliability)\//.test(file)) && !env.KAFKA_BROKERS) {
   await stopBroker(home) // a broker left over by an interrupted run
   const port = await freePort()
   const broker = await startBroker({ home, port, fresh: true, onProgress: (text) => process.stderr.write(`test broker: ${text}\n`) })
@@ -31,8 +32,23 @@ if (files.some((file) => /(^|\/)test\/(integration|e2e)\//.test(file)) && !env.K
   process.stderr.write(`test broker: Apache Kafka ${broker.version} at ${env.KAFKA_BROKERS}, ready in ${(broker.startMs / 1000).toFixed(1)} s\n`)
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit', env })
+// A canary secret for the whole run: the secrets tests feed it to manifests as passwords,
+// secrets and tokens, and none of the suite's output may ever hold it.
+env.KARAFKA_CANARY_SECRET ??= `canary-${randomBytes(8).toString('hex')}`
+const canary = env.KARAFKA_CANARY_SECRET
+let leaked = false
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: ['inherit', 'pipe', 'pipe'], env })
+for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+  let tail = ''
+  from.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8')
+    if ((tail + text).includes(canary)) leaked = true
+    tail = text.slice(-canary.length)
+    to.write(chunk)
+  })
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
 const code = await new Promise<number>((resolve) => child.on('close', (status) => resolve(status ?? 1)))
 if (ownsBroker) await stopBroker(home)
-process.exit(code)
+if (leaked) process.stderr.write(`\nthe canary secret (${canary.slice(0, 7)}...) appeared in the test output: a secret leaked\n`)
+process.exit(leaked ? 1 : code)

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { visit } from 'yaml'
 import { ManifestError, type ManifestIssue } from '../errors/index.js'
 import { KarafkaError } from '../errors/karafka-error.js'
 import { allowedKeysAt } from './allowed-keys.js'
@@ -8,6 +9,7 @@ import { formatPath, fromRuleIssues, fromZodIssues } from './issues.js'
 import { resolveManifest } from './resolve.js'
 import { checkRules } from './rules.js'
 import { manifestSchema } from './schema.js'
+import { redact } from './redact.js'
 import { parseSource } from './source.js'
 import type { Manifest } from './types.js'
 
@@ -55,7 +57,7 @@ export function parseManifest(text: string, shown: string, absolute: string, env
     throw new ManifestError(shown, [{ file: shown, ...source.position(syntax.pos[0]), path: '', message: `invalid YAML: ${message}`, hint }])
   }
   const appNode = source.doc.get('app', true)
-  const appTemplate: unknown = appNode && typeof appNode === 'object' && 'toJS' in appNode ? (appNode as { toJS(doc: unknown): unknown }).toJS(source.doc) : undefined
+  const appTemplate: unknown = appNode && typeof appNode === 'object' && 'toJS' in appNode ? plain(() => (appNode as { toJS(doc: unknown, options: object): unknown }).toJS(source.doc, { maxAliasCount: MAX_ALIASES }), source, shown) : undefined
   const { unset, secrets } = expandVariables(source.doc, env)
   const issues: ManifestIssue[] = unset.map(({ path: at, name }) => ({
     file: shown,
@@ -64,7 +66,7 @@ export function parseManifest(text: string, shown: string, absolute: string, env
     message: `\${${name}} is not set`,
     hint: `set ${name} in the environment, or give a default: \${${name}:-value}`,
   }))
-  const raw: unknown = source.doc.toJS({ maxAliasCount: 1000 })
+  const raw: unknown = plain(() => source.doc.toJS({ maxAliasCount: MAX_ALIASES }), source, shown)
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ManifestError(shown, [{ file: shown, line: 1, col: 1, path: '', message: 'the manifest is not a mapping', hint: 'start from the example of karafka init: app:, topics:, consumerGroups:' }])
   }
@@ -76,8 +78,33 @@ export function parseManifest(text: string, shown: string, absolute: string, env
   // An unset variable explains every other complaint about the same field.
   const unsetPaths = new Set(issues.map((issue) => issue.path))
   issues.push(...found.filter((issue) => !unsetPaths.has(issue.path)))
-  if (issues.length > 0 || !parsed.success) throw new ManifestError(shown, sortIssues(issues))
+  if (issues.length > 0 || !parsed.success) {
+    // Messages may quote a value: never one that is a secret.
+    const password = (raw as { app?: { sasl?: { password?: unknown } } }).app?.sasl?.password
+    const hidden = typeof password === 'string' ? [...secrets, password] : secrets
+    throw new ManifestError(shown, sortIssues(issues).map((issue) => ({ ...issue, message: redact(issue.message, hidden), ...(issue.hint ? { hint: redact(issue.hint, hidden) } : {}) })))
+  }
   return resolveManifest(parsed.data, { file: absolute, secrets, appTemplate, locate: (at, where) => source.locate(at, where) })
+}
+
+/** How many times aliases may be expanded in all: a manifest needs few; a "billion laughs" needs millions. */
+const MAX_ALIASES = 1000
+
+/** Turns YAML into plain values; what cannot be (aliases expanding without bound, a merge of a non-map) is refused at the first alias. */
+function plain<T>(convert: () => T, source: ReturnType<typeof parseSource>, shown: string): T {
+  try {
+    return convert()
+  } catch (error) {
+    let at = 0
+    visit(source.doc, {
+      Alias(_key, node) {
+        at = node.range?.[0] ?? 0
+        return visit.BREAK
+      },
+    })
+    const message = error instanceof ReferenceError ? `the aliases expand to more than ${MAX_ALIASES} copies` : `invalid YAML: ${(error as Error).message}`
+    throw new ManifestError(shown, [{ file: shown, ...source.position(at), path: '', message, hint: 'write the values out instead of using aliases (*name) and merges (<<)' }])
+  }
 }
 
 function sortIssues(issues: ManifestIssue[]): ManifestIssue[] {

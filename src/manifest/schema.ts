@@ -59,8 +59,11 @@ export const retrySchema = z.strictObject({
   maxBackoffMs: z.int().min(0).max(3_600_000).default(30_000),
 })
 
+/** A file or directory path of the project: no control characters (a NUL cannot be in a file name). */
+const projectPath = z.string().min(1).regex(/^[^\u0000-\u001f\u007f]*$/, 'a path has no control characters')
+
 export const routeSchema = z.strictObject({
-  handler: z.string().min(1),
+  handler: projectPath,
   backend: z.enum(['local', 'lambda']).default('local'),
   batch: batchSchema.prefault({}),
   startFrom: z.union([z.enum(['earliest', 'latest']), isoTimestamp]).default('earliest'),
@@ -102,7 +105,7 @@ export const lambdaSchema = z.strictObject({
 })
 
 export const codegenSchema = z.strictObject({
-  outDir: z.string().min(1).default('generated'),
+  outDir: projectPath.default('generated'),
 })
 
 export const manifestSchema = z.strictObject({

@@ -9,15 +9,24 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the karafka CLI as a user would, in `cwd`. */
-export function karafka(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/**
+ * Runs the karafka CLI as a user would, in `cwd`; kills it after `timeoutMs` when given. Any
+ * output holding the suite's canary secret (KARAFKA_CANARY_SECRET, set by npm test) fails.
+ */
+export function karafka(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }))
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      const canary = process.env.KARAFKA_CANARY_SECRET
+      if (canary && (stdout + stderr).includes(canary)) return reject(new Error(`karafka ${args.join(' ')} printed the canary secret:\n${stdout}${stderr}`))
+      resolve({ code: code ?? 1, stdout, stderr })
+    })
   })
 }

@@ -9,8 +9,8 @@ export function testBrokers(): string[] {
 }
 
 /** A kafkajs client on the test brokers, quiet unless KAFKA_TEST_LOG is set. */
-export function testKafka(clientId = 'karafka-test'): Kafka {
-  return new Kafka({ clientId, brokers: testBrokers(), logLevel: process.env.KAFKA_TEST_LOG ? logLevel.INFO : logLevel.NOTHING })
+export function testKafka(clientId = 'karafka-test', brokers = testBrokers()): Kafka {
+  return new Kafka({ clientId, brokers, logLevel: process.env.KAFKA_TEST_LOG ? logLevel.INFO : logLevel.NOTHING })
 }
 
 /** A topic or group name no other test uses. */

@@ -1,0 +1,118 @@
+// The reliability tests' bookkeeping: every message carries a sequence number per key; a
+// handler appends one line per message it handled to a ledger file (one write per batch, so a
+// killed process leaves whole batches, at most one torn last line); the test compares the
+// ledger with what was produced.
+import { existsSync, readFileSync } from 'node:fs'
+import { testKafka } from './kafka.js'
+
+/** One handled message: which process (delivery) handled it, where it was, its key and sequence. */
+export interface LedgerEntry {
+  runner: string
+  partition: number
+  offset: number
+  key: string
+  seq: number
+}
+
+/**
+ * A handler that appends `runner partition offset key seq` per message to the file named by
+ * the LEDGER environment variable (`runner` is the process id, or `ledgerRunner` when given).
+ * `before` runs first, with `messages` and `ctx` in scope.
+ */
+export function ledgerHandler(group: string, topic: string, options: { before?: string; file?: string } = {}): string {
+  return `import { appendFileSync } from 'node:fs'
+import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
+  ${options.before ?? ''}
+  const runner = (globalThis as any).ledgerRunner ?? String(process.pid)
+  appendFileSync(${options.file ? JSON.stringify(options.file) : 'process.env.LEDGER!'}, messages.map((m) => m.event === null ? '' : runner + ' ' + m.partition + ' ' + m.offset + ' ' + m.key + ' ' + m.payload.seq + '\\n').join(''))
+})
+`
+}
+
+export function readLedger(file: string): LedgerEntry[] {
+  if (!existsSync(file)) return []
+  const entries: LedgerEntry[] = []
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [runner, partition, offset, key, seq] = line.split(' ')
+    if (seq === undefined || !/^\d+$/.test(seq)) continue // the torn last line of a killed process
+    entries.push({ runner: runner!, partition: Number(partition), offset: Number(offset), key: key!, seq: Number(seq) })
+  }
+  return entries
+}
+
+export interface LedgerCheck {
+  produced: number
+  handled: number
+  unique: number
+  duplicates: number
+  lost: string[]
+  /** Places where one runner saw a key's sequence other than one more than the last it saw. */
+  outOfOrder: string[]
+}
+
+/**
+ * Compares the ledger with `produced` (key -> how many sequence numbers, 0..n-1, were produced).
+ * Within one runner's lifetime, each key must advance one by one; across runners, a message may
+ * come again (at-least-once), but none may be missing.
+ */
+export function checkLedger(entries: LedgerEntry[], produced: Map<string, number>): LedgerCheck {
+  const seen = new Set<string>()
+  const last = new Map<string, number>()
+  const outOfOrder: string[] = []
+  for (const entry of entries) {
+    seen.add(`${entry.key}#${entry.seq}`)
+    const runnerKey = `${entry.runner}/${entry.key}`
+    const previous = last.get(runnerKey)
+    if (previous !== undefined && entry.seq !== previous + 1 && outOfOrder.length < 20) outOfOrder.push(`${runnerKey}: ${previous} then ${entry.seq}`)
+    last.set(runnerKey, entry.seq)
+  }
+  const lost: string[] = []
+  let total = 0
+  for (const [key, count] of produced) {
+    total += count
+    for (let seq = 0; seq < count; seq++) if (!seen.has(`${key}#${seq}`) && lost.length < 20) lost.push(`${key}#${seq}`)
+  }
+  const handled = entries.filter((e) => produced.has(e.key)).length
+  return { produced: total, handled, unique: seen.size, duplicates: handled - seen.size, lost, outOfOrder }
+}
+
+/** Produces `count` messages round-robin over `keys` keys, each with the next sequence number of its key. */
+export class SequenceSource {
+  readonly produced = new Map<string, number>()
+  total = 0
+  constructor(private readonly keys: number) {}
+
+  next(): { key: string; seq: number } {
+    const key = `k${this.total % this.keys}`
+    const seq = this.produced.get(key) ?? 0
+    this.produced.set(key, seq + 1)
+    this.total++
+    return { key, seq }
+  }
+}
+
+/** Total lag of `group` on `topic`: end offsets minus committed offsets (all of a partition when nothing is committed). */
+export async function groupLag(group: string, topic: string, brokers?: string[]): Promise<number> {
+  const admin = testKafka('lag', brokers).admin()
+  await admin.connect()
+  try {
+    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })])
+    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]))
+    return ends.reduce((lag, p) => lag + Number(p.high) - Math.max(0, at.get(p.partition) ?? 0), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** A small seeded generator (mulberry32), so that a failing run can be repeated with its seed. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

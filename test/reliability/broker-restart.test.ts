@@ -1,0 +1,101 @@
+// Broker restart: a broker of this test's own is stopped and started again (same port, same
+// data) while the responders produce and the poller consumes. Neither is restarted by the
+// test: both must find the broker again by themselves, and nothing may be lost.
+import assert from 'node:assert/strict'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { after, describe, it } from 'node:test'
+import { freePort, startBroker, stopBroker } from '../../src/broker/index.js'
+import { createTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { uniqueName } from '../helpers/kafka.js'
+import { checkLedger, groupLag, ledgerHandler, readLedger, SequenceSource } from '../helpers/ledger.js'
+import { REPO } from '../helpers/project.js'
+
+const SOAK = process.env.KARAFKA_SOAK === '1'
+const RESTARTS = SOAK ? 3 : 1
+const DOWN_MS = SOAK ? 10_000 : 4_000
+
+describe(`broker restart: the broker goes away ${RESTARTS} time(s) for ${DOWN_MS / 1000} s mid-stream`, () => {
+  const home = path.join(REPO, '.karafka', `restart-broker-${process.pid}`)
+  let app: TestApp | undefined
+  after(async () => {
+    await app?.remove()
+    await stopBroker(home)
+  })
+
+  it('the poller and the responders recover by themselves and nothing is lost', async (t) => {
+    const port = await freePort()
+    await startBroker({ home, port, fresh: true })
+    const brokers = [`127.0.0.1:${port}`]
+    const [topic, group] = [uniqueName('restart'), uniqueName('restart-group')]
+    const ledger = path.join(REPO, '.tmp', `${topic}.ledger`)
+    app = await createTestApp('broker-restart', `app:
+  clientId: restart-test
+  brokers: ${brokers[0]}
+topics:
+  ${topic}:
+    partitions: 3
+    key: id
+    events:
+      tick: { id: string, seq: integer }
+consumerGroups:
+  ${group}:
+    sessionTimeoutMs: 10000
+    heartbeatIntervalMs: 1000
+    topics:
+      ${topic}: { handler: handlers/ledger.ts }
+`, { 'handlers/ledger.ts': ledgerHandler(group, topic, { file: ledger }) })
+    const server = await app.start()
+    let crashed: Error | undefined
+    void server.crashed.then((error) => (crashed = error))
+    const source = new SequenceSource(30)
+    const responder = app.generated.responders[topic]
+
+    // The producer: a window of 20 every 20 ms; a window that fails is sent again (same sequence numbers).
+    let producing = true
+    let failedSends = 0
+    let lastSuccess = 0
+    const producer = (async () => {
+      while (producing) {
+        const window = Array.from({ length: 20 }, () => source.next())
+        for (;;) {
+          try {
+            await Promise.all(window.map(({ key, seq }) => responder.tick({ id: key, seq })))
+            lastSuccess = Date.now()
+            break
+          } catch {
+            failedSends++
+            await sleep(200)
+          }
+        }
+        await sleep(20)
+      }
+    })()
+
+    const recoveries: string[] = []
+    for (let restart = 0; restart < RESTARTS; restart++) {
+      await sleep(3_000)
+      const handledBefore = readLedger(ledger).length
+      assert.ok(handledBefore > 0, 'messages flow before the broker goes away')
+      await stopBroker(home)
+      await sleep(DOWN_MS)
+      const back = await startBroker({ home, port })
+      const upAt = Date.now()
+      const handledAtRestart = readLedger(ledger).length
+      await waitFor('the poller to handle messages again', () => readLedger(ledger).length > handledAtRestart, 120_000)
+      const consumerMs = Date.now() - upAt
+      await waitFor('the responders to send again', () => lastSuccess > upAt, 120_000)
+      recoveries.push(`broker ready in ${(back.startMs / 1000).toFixed(1)} s, then the poller handled again after ${(consumerMs / 1000).toFixed(1)} s and the responders sent after ${((lastSuccess - upAt) / 1000).toFixed(1)} s`)
+    }
+    await sleep(2_000)
+    producing = false
+    await producer
+    await waitFor('the poller to catch up', async () => (await groupLag(group, topic, brokers)) === 0, 120_000)
+
+    const check = checkLedger(readLedger(ledger), source.produced)
+    t.diagnostic(`broker restart: ${check.produced} produced (${failedSends} windows sent again), ${check.handled} handled, ${check.duplicates} duplicates; ${recoveries.join('; ')}`)
+    assert.equal(crashed, undefined, `the poller gave up: ${crashed?.message}`)
+    assert.deepEqual(check.lost, [], 'no message lost')
+    assert.equal(check.unique, check.produced)
+  })
+})

@@ -1,0 +1,103 @@
+// Crash: `karafka server` is killed with SIGKILL at random moments while messages flow, and
+// started again each time. After the last restart every message has been handled at least
+// once, each runner saw each key's sequence in order, and the duplicates stay within what the
+// killed runners had in flight. KARAFKA_SOAK=1 runs the long form; KARAFKA_SEED repeats a run.
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { after, describe, it } from 'node:test'
+import { createTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { BIN } from '../helpers/cli.js'
+import { uniqueName } from '../helpers/kafka.js'
+import { checkLedger, groupLag, ledgerHandler, readLedger, seeded, SequenceSource } from '../helpers/ledger.js'
+
+const SOAK = process.env.KARAFKA_SOAK === '1'
+const MESSAGES = SOAK ? 100_000 : 20_000
+const KILLS = SOAK ? 10 : 3
+const PARTITIONS = 6
+const MAX_SIZE = 100
+const SEED = Number(process.env.KARAFKA_SEED ?? Math.floor(Math.random() * 1e9))
+
+function startServer(app: TestApp, ledger: string): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  const child = spawn(process.execPath, [BIN, 'server', '--manifest', path.join(app.dir, 'karafka.yml')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEDGER: ledger, KARAFKA_LOG_LEVEL: 'warn' } })
+  let output = ''
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk))
+  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))), output: () => output }
+}
+
+describe(`crash: SIGKILL ${KILLS} times while ${MESSAGES} messages flow (seed ${SEED})`, () => {
+  let app: TestApp | undefined
+  after(() => app?.remove())
+
+  it('loses nothing, keeps each key in order within a run, and bounds the duplicates', async (t) => {
+    const random = seeded(SEED)
+    const [topic, group] = [uniqueName('crash'), uniqueName('crash-group')]
+    app = await createTestApp('crash', `app:
+  clientId: crash-test
+  brokers: \${KAFKA_BROKERS}
+topics:
+  ${topic}:
+    partitions: ${PARTITIONS}
+    key: id
+    events:
+      tick: { id: string, seq: integer }
+consumerGroups:
+  ${group}:
+    sessionTimeoutMs: 6000
+    heartbeatIntervalMs: 1000
+    topics:
+      ${topic}: { handler: handlers/ledger.ts, batch: { maxSize: ${MAX_SIZE} } }
+`, { 'handlers/ledger.ts': ledgerHandler(group, topic) })
+    const ledger = path.join(app.dir, 'ledger.log')
+    const source = new SequenceSource(60)
+    const responder = app.generated.responders[topic]
+
+    // Messages flow for as long as the kills go on: a window every 50 ms, paced to end with the last kill.
+    let producing = true
+    const producer = (async () => {
+      const perWindow = Math.max(50, Math.ceil(MESSAGES / (KILLS * 8 * 20)))
+      while (source.total < MESSAGES) {
+        const calls: Promise<unknown>[] = []
+        for (let i = 0; i < perWindow && source.total < MESSAGES; i++) {
+          const { key, seq } = source.next()
+          calls.push(responder.tick({ id: key, seq }))
+        }
+        await Promise.all(calls)
+        await sleep(producing ? 50 : 0)
+      }
+    })()
+
+    const recoveries: number[] = []
+    for (let kill = 0; kill < KILLS; kill++) {
+      const server = startServer(app, ledger)
+      const started = Date.now()
+      const before = readLedger(ledger).length
+      // Killed at a random moment once it handles messages: mid-batch, mid-commit, or between.
+      await waitFor(`run ${kill + 1} to handle messages`, () => server.child.exitCode !== null || readLedger(ledger).length > before, 60_000)
+      assert.equal(server.child.exitCode, null, `the server exited by itself: ${server.output()}`)
+      recoveries.push(Date.now() - started)
+      await sleep(Math.floor(random() * 2_000))
+      server.child.kill('SIGKILL')
+      await server.exited
+    }
+    producing = false
+    await producer
+
+    const last = startServer(app, ledger)
+    const started = Date.now()
+    await waitFor('the last run to catch up', async () => (await groupLag(group, topic)) === 0, SOAK ? 300_000 : 120_000)
+    const catchUpMs = Date.now() - started
+    last.child.kill('SIGTERM')
+    assert.equal(await last.exited, 0, last.output())
+
+    const check = checkLedger(readLedger(ledger), source.produced)
+    const bound = KILLS * PARTITIONS * 3 * MAX_SIZE
+    t.diagnostic(`crash: ${check.produced} produced, ${check.handled} handled, ${check.unique} unique, ${check.duplicates} duplicates over ${KILLS} kills (bound ${bound}); time to first message after a restart: ${recoveries.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s; last run caught up in ${(catchUpMs / 1000).toFixed(1)} s; seed ${SEED}`)
+    assert.deepEqual(check.lost, [], 'no message lost')
+    assert.equal(check.unique, check.produced)
+    assert.deepEqual(check.outOfOrder, [], 'each run saw each key in order, one by one')
+    assert.ok(check.duplicates <= bound, `${check.duplicates} duplicates is more than the ${bound} the killed runs could have had in flight`)
+  })
+})

@@ -1,0 +1,113 @@
+// Rebalance storm: three pollers of one group; every few seconds one leaves and another joins
+// while messages flow and handlers take a while. Every commit any of them makes is checked
+// at the moment it is made: each message before the committed offset must have been handled.
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { after, describe, it } from 'node:test'
+import { createTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { uniqueName } from '../helpers/kafka.js'
+import { checkLedger, groupLag, seeded, SequenceSource, type LedgerEntry } from '../helpers/ledger.js'
+import type { Server } from '../../src/server/server.js'
+
+const SOAK = process.env.KARAFKA_SOAK === '1'
+const CHANGES = SOAK ? 40 : 8
+const SEED = Number(process.env.KARAFKA_SEED ?? Math.floor(Math.random() * 1e9))
+
+declare global {
+  // eslint-disable-next-line no-var
+  var stormLedger: LedgerEntry[]
+  var stormHandled: Record<number, Set<number>>
+}
+
+describe(`rebalance storm: ${CHANGES} leaves and joins among three pollers (seed ${SEED})`, () => {
+  let app: TestApp | undefined
+  after(() => app?.remove())
+
+  it('loses nothing and never commits past unprocessed work', async (t) => {
+    const random = seeded(SEED)
+    const [topic, group] = [uniqueName('storm'), uniqueName('storm-group')]
+    globalThis.stormLedger = []
+    globalThis.stormHandled = {}
+    app = await createTestApp('storm', `app:
+  clientId: storm-test
+  brokers: \${KAFKA_BROKERS}
+  shutdownTimeoutMs: 10000
+topics:
+  ${topic}:
+    partitions: 6
+    key: id
+    events:
+      tick: { id: string, seq: integer }
+consumerGroups:
+  ${group}:
+    sessionTimeoutMs: 6000
+    heartbeatIntervalMs: 500
+    topics:
+      ${topic}: { handler: handlers/storm.ts, batch: { maxSize: 20 } }
+`, {
+      'handlers/storm.ts': `import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('${group}', '${topic}', async (messages) => {
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * 40))
+  for (const m of messages) {
+    if (m.event !== 'tick') continue
+    globalThis.stormLedger.push({ runner: 'storm', partition: m.partition, offset: Number(m.offset), key: m.payload.id, seq: m.payload.seq })
+    ;(globalThis.stormHandled[m.partition] ??= new Set()).add(Number(m.offset))
+  }
+})
+`,
+    })
+    // The first offset below a commit that no handler has finished, if any.
+    const violations: string[] = []
+    let commits = 0
+    const handledBelow = (partition: number, offset: number) => {
+      const handled = globalThis.stormHandled[partition] ?? new Set()
+      for (let o = 0; o < offset; o++) if (!handled.has(o)) return o
+      return undefined
+    }
+    const members: Server[] = []
+    let revocations = 0
+    const join = async () => {
+      const server = await app!.start()
+      server.monitor.subscribe('rebalance.partitions_revoked', () => void revocations++)
+      server.monitor.subscribe('offsets.committed', ({ partition, offset }) => {
+        commits++
+        const missing = handledBelow(partition, Number(offset))
+        if (missing !== undefined && violations.length < 10) violations.push(`committed ${topic}/${partition} at ${offset} before offset ${missing} was handled`)
+      })
+      members.push(server)
+    }
+
+    const source = new SequenceSource(40)
+    const responder = app.generated.responders[topic]
+    let producing = true
+    const producer = (async () => {
+      while (producing) {
+        await Promise.all(Array.from({ length: 25 }, () => source.next()).map(({ key, seq }) => responder.tick({ id: key, seq })))
+        await sleep(25)
+      }
+    })()
+
+    for (let i = 0; i < 3; i++) await join()
+    for (let change = 0; change < CHANGES; change++) {
+      await sleep(1_500 + Math.floor(random() * 2_500))
+      // One leaves (gracefully, as on a deploy) and another joins; now and then two join or leave in a row.
+      if (members.length > 1 && (members.length === 3 || random() < 0.5)) {
+        const [leaving] = members.splice(Math.floor(random() * members.length), 1)
+        await leaving!.stop()
+      } else {
+        await join()
+      }
+    }
+    producing = false
+    await producer
+    while (members.length < 3) await join()
+    await waitFor('the group to catch up', async () => (await groupLag(group, topic)) === 0, 120_000)
+
+    const check = checkLedger(globalThis.stormLedger, source.produced)
+    t.diagnostic(`rebalance storm: ${check.produced} produced, ${check.handled} handled, ${check.duplicates} duplicates, ${commits} commits checked, ${revocations} revocations over ${CHANGES} membership changes; seed ${SEED}`)
+    assert.deepEqual(violations, [], 'no commit past unprocessed work')
+    assert.deepEqual(check.lost, [], 'no message lost')
+    assert.equal(check.unique, check.produced)
+    assert.ok(commits > 0 && revocations > 0, 'the storm did rebalance and commit')
+  })
+})
