@@ -1,4 +1,4 @@
-// `npm test`: runs every test file (or the ones named) with node's test runner. When an
+// `npm test`: runs every test file (or the files and directories named) with node's test runner. When an
 // integration or end-to-end test is among them and KAFKA_BROKERS is not set, it starts a
 // fresh dev broker on a free port for the run and stops it at the end.
 import { spawn } from 'node:child_process'
@@ -17,8 +17,9 @@ function findTests(dir: string): string[] {
     .sort()
 }
 
+// Named files run as given; a named directory runs every test file under it.
 const named = process.argv.slice(2)
-const files = named.length > 0 ? named : findTests('test')
+const files = named.length > 0 ? named.flatMap((name) => (statSync(name).isDirectory() ? findTests(name) : [name])) : findTests('test')
 const env = { ...process.env }
 const home = path.resolve('.karafka/test-broker')
 let ownsBroker = false

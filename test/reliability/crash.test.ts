@@ -49,7 +49,7 @@ consumerGroups:
     heartbeatIntervalMs: 1000
     topics:
       ${topic}: { handler: handlers/ledger.ts, batch: { maxSize: ${MAX_SIZE} } }
-`, { 'handlers/ledger.ts': ledgerHandler(group, topic) })
+`, { 'handlers/ledger.ts': ledgerHandler(group, topic, { before: 'await new Promise((resolve) => setTimeout(resolve, 10))' }) })
     const ledger = path.join(app.dir, 'ledger.log')
     const source = new SequenceSource(60)
     const responder = app.generated.responders[topic]
