@@ -1,5 +1,7 @@
 // The report of a bench run: a Markdown table per figure and one SVG chart of the ratios and
-// latencies, both from the results JSON.
+// latencies, both from the results JSON. `tsx bench/report.ts results/<date>.json` rewrites
+// the .md and .svg beside a results file.
+import { readFileSync, writeFileSync } from 'node:fs'
 import type { BenchResults } from './run.js'
 
 const n = (value: number | undefined) => (value === undefined ? 'n/a' : value.toLocaleString('en-US'))
@@ -92,10 +94,10 @@ export function svgChart(r: BenchResults): string {
       ],
     },
     ...r.latency.map((l) => ({
-      title: `End-to-end latency at ${n(l.ratePerSec)} msg/s, ms (p50 / p95 / p99)`,
+      title: `End-to-end latency at ${n(l.ratePerSec)} msg/s, ms (bars: p99; p50 / p95 / p99)`,
       bars: [
-        { label: 'bare p50 / p99', value: l.bare.p99Ms, text: `${l.bare.p50Ms} / ${l.bare.p95Ms} / ${l.bare.p99Ms}` },
-        { label: 'karafka p50 / p99', value: l.karafka.p99Ms, text: `${l.karafka.p50Ms} / ${l.karafka.p95Ms} / ${l.karafka.p99Ms}`, highlight: true },
+        { label: 'bare kafkajs', value: l.bare.p99Ms, text: `${l.bare.p50Ms} / ${l.bare.p95Ms} / ${l.bare.p99Ms}` },
+        { label: 'karafka', value: l.karafka.p99Ms, text: `${l.karafka.p50Ms} / ${l.karafka.p95Ms} / ${l.karafka.p99Ms}`, highlight: true },
       ],
     })),
     {
@@ -137,4 +139,12 @@ export function svgChart(r: BenchResults): string {
     y += 12
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 8}" viewBox="0 0 ${width} ${y + 8}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const file of process.argv.slice(2)) {
+    const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults
+    writeFileSync(file.replace(/\.json$/, '.md'), markdownReport(results))
+    writeFileSync(file.replace(/\.json$/, '.svg'), svgChart(results))
+  }
 }
