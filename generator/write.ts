@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { KarafkaError } from '../src/errors/index.js'
 import { BANNER_PREFIX } from './emitters/banner.js'
 
 export interface OutputFile {
@@ -31,17 +32,35 @@ export function planWrites(files: OutputFile[], outDir: string): WritePlan {
   return plan
 }
 
-/** Applies a plan: each file is written to a temporary name and renamed into place. */
+/**
+ * Applies a plan all or nothing: every file is first written to a temporary name beside it;
+ * only when all of them are written are they renamed into place. If one cannot be written,
+ * the temporary files and the directories made for them are removed and nothing changes.
+ * @throws KarafkaError CODEGEN_FAILED naming the file that could not be written.
+ */
 export function applyPlan(plan: WritePlan): void {
-  for (const file of plan.write) {
-    mkdirSync(path.dirname(file.path), { recursive: true })
-    const temporary = `${file.path}.${randomBytes(4).toString('hex')}.tmp`
-    writeFileSync(temporary, file.content, { flag: 'wx' })
-    if (file.kind === 'stub' && existsSync(file.path)) {
-      rmSync(temporary) // created by someone else meanwhile: theirs wins
-      continue
+  const staged: { file: OutputFile; temporary: string }[] = []
+  const madeDirs: string[] = []
+  try {
+    for (const file of plan.write) {
+      const made = mkdirSync(path.dirname(file.path), { recursive: true })
+      if (made) madeDirs.push(made)
+      const temporary = path.join(path.dirname(file.path), `.${randomBytes(6).toString('hex')}.karafka.tmp`)
+      writeFileSync(temporary, file.content, { flag: 'wx' })
+      staged.push({ file, temporary })
     }
-    renameSync(temporary, file.path)
+  } catch (cause) {
+    for (const { temporary } of staged) rmSync(temporary, { force: true })
+    for (const dir of madeDirs.reverse()) rmSync(dir, { recursive: true, force: true })
+    const failed = plan.write[staged.length]
+    throw new KarafkaError('CODEGEN_FAILED', `cannot write ${failed ? path.relative(process.cwd(), failed.path) : 'the output'}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}; nothing was written`, {
+      cause,
+      hint: 'check the path (each part at most 255 bytes) and that the directory is writable',
+    })
+  }
+  for (const { file, temporary } of staged) {
+    if (file.kind === 'stub' && existsSync(file.path)) rmSync(temporary) // created by someone else meanwhile: theirs wins
+    else renameSync(temporary, file.path)
   }
   for (const file of plan.remove) rmSync(file)
 }

@@ -59,8 +59,12 @@ export const retrySchema = z.strictObject({
   maxBackoffMs: z.int().min(0).max(3_600_000).default(30_000),
 })
 
-/** A file or directory path of the project: no control characters (a NUL cannot be in a file name). */
-const projectPath = z.string().min(1).regex(/^[^\u0000-\u001f\u007f]*$/, 'a path has no control characters')
+/** A file or directory path of the project, as file systems take them: no control characters, no part over 255 bytes. */
+const projectPath = z
+  .string()
+  .min(1)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'a path has no control characters')
+  .refine((value) => value.split(/[/\\]/).every((part) => Buffer.byteLength(part) <= 255), 'each part of a path is at most 255 bytes')
 
 export const routeSchema = z.strictObject({
   handler: projectPath,

@@ -81,6 +81,8 @@ const HOSTILE_VALUES: ((random: Random) => unknown)[] = [
   () => 'handlers/',
   () => 'handlers/.ts',
   () => `handlers/${'d/'.repeat(200)}x.ts`,
+  () => `handlers/${'x'.repeat(300)}.ts`,
+  () => 'y'.repeat(300),
   () => 'handlers/nul\u0000.ts',
   () => '~/x.ts',
 ]
