@@ -82,7 +82,11 @@ consumerGroups:
       const back = await startBroker({ home, port })
       const upAt = Date.now()
       const handledAtRestart = readLedger(ledger).length
-      await waitFor('the poller to handle messages again', () => readLedger(ledger).length > handledAtRestart, 120_000)
+      await waitFor('the poller to handle messages again', () => readLedger(ledger).length > handledAtRestart, 120_000).catch((error: Error) => {
+        // What the server went through, to tell a stuck poller from a stuck producer.
+        const said = app!.timeline.filter(([event]) => event === 'error.occurred' || event.startsWith('rebalance.')).slice(-12)
+        throw new Error(`${error.message}; responders last sent ${Math.round((Date.now() - lastSuccess) / 1000)} s ago; the server's last events:\n${said.map(([event, p]) => `${event} ${p.type ?? ''} ${p.error?.message ?? JSON.stringify(p.partitions ?? '')}`).join('\n')}`)
+      })
       const consumerMs = Date.now() - upAt
       await waitFor('the responders to send again', () => lastSuccess > upAt, 120_000)
       recoveries.push(`broker ready in ${(back.startMs / 1000).toFixed(1)} s, then the poller handled again after ${(consumerMs / 1000).toFixed(1)} s and the responders sent after ${((lastSuccess - upAt) / 1000).toFixed(1)} s`)

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { parseDocument, isMap, isScalar, isSeq, visit, type Document } from 'yaml'
+import { parseDocument, isMap, isScalar, visit, type Document } from 'yaml'
 import { main } from '../../src/cli/bin.js'
 import { seeded } from '../helpers/ledger.js'
 import { CODEGEN_MANIFEST, INVOICE_SCHEMA, REPO } from '../helpers/project.js'
@@ -144,7 +144,8 @@ function mutate(random: Random): { text: string; how: string } {
       const target = pick(random, paths)
       const valueIndex = Math.floor(random() * HOSTILE_VALUES.length)
       const value = HOSTILE_VALUES[valueIndex]!(random)
-      const asKey = random() < 0.2
+      // A hostile key goes beside the target, in a mapping only (a numeric key in a sequence would make it billions long).
+      const asKey = random() < 0.2 && isMap(doc.getIn(target.slice(0, -1), true))
       try {
         if (asKey) doc.setIn([...target.slice(0, -1), String(value).slice(0, 200)], 'x')
         else doc.setIn(target, value)
