@@ -2,6 +2,7 @@
 // data) while the responders produce and the poller consumes. Neither is restarted by the
 // test: both must find the broker again by themselves, and nothing may be lost.
 import assert from 'node:assert/strict'
+import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, it } from 'node:test'
@@ -18,9 +19,12 @@ const DOWN_MS = SOAK ? 10_000 : 4_000
 describe(`broker restart: the broker goes away ${RESTARTS} time(s) for ${DOWN_MS / 1000} s mid-stream`, () => {
   const home = path.join(REPO, '.karafka', `restart-broker-${process.pid}`)
   let app: TestApp | undefined
+  let producing = true
   after(async () => {
+    producing = false
     await app?.remove()
     await stopBroker(home)
+    rmSync(home, { recursive: true, force: true })
   })
 
   it('the poller and the responders recover by themselves and nothing is lost', async (t) => {
@@ -52,13 +56,12 @@ consumerGroups:
     const responder = app.generated.responders[topic]
 
     // The producer: a window of 20 every 20 ms; a window that fails is sent again (same sequence numbers).
-    let producing = true
     let failedSends = 0
     let lastSuccess = 0
     const producer = (async () => {
       while (producing) {
         const window = Array.from({ length: 20 }, () => source.next())
-        for (;;) {
+        while (producing) {
           try {
             await Promise.all(window.map(({ key, seq }) => responder.tick({ id: key, seq })))
             lastSuccess = Date.now()

@@ -19,17 +19,24 @@ const PARTITIONS = 6
 const MAX_SIZE = 100
 const SEED = Number(process.env.KARAFKA_SEED ?? Math.floor(Math.random() * 1e9))
 
-function startServer(app: TestApp, ledger: string): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+function startServer(app: TestApp, ledger: string, running: Set<ChildProcess>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
   const child = spawn(process.execPath, [BIN, 'server', '--manifest', path.join(app.dir, 'karafka.yml')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEDGER: ledger, KARAFKA_LOG_LEVEL: 'warn' } })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk))
-  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))), output: () => output }
+  running.add(child)
+  return { child, exited: new Promise((resolve) => child.on('exit', (code) => (running.delete(child), resolve(code)))), output: () => output }
 }
 
 describe(`crash: SIGKILL ${KILLS} times while ${MESSAGES} messages flow (seed ${SEED})`, () => {
   let app: TestApp | undefined
-  after(() => app?.remove())
+  let producing = true
+  const running = new Set<ChildProcess>()
+  after(async () => {
+    producing = false
+    for (const child of running) child.kill('SIGKILL')
+    await app?.remove()
+  })
 
   it('loses nothing, keeps each key in order within a run, and bounds the duplicates', async (t) => {
     const random = seeded(SEED)
@@ -55,23 +62,23 @@ consumerGroups:
     const responder = app.generated.responders[topic]
 
     // Messages flow for as long as the kills go on: a window every 50 ms, paced to end with the last kill.
-    let producing = true
+    let pacing = true
     const producer = (async () => {
       const perWindow = Math.max(50, Math.ceil(MESSAGES / (KILLS * 8 * 20)))
-      while (source.total < MESSAGES) {
+      while (producing && source.total < MESSAGES) {
         const calls: Promise<unknown>[] = []
         for (let i = 0; i < perWindow && source.total < MESSAGES; i++) {
           const { key, seq } = source.next()
           calls.push(responder.tick({ id: key, seq }))
         }
         await Promise.all(calls)
-        await sleep(producing ? 50 : 0)
+        await sleep(pacing ? 50 : 0)
       }
     })()
 
     const recoveries: number[] = []
     for (let kill = 0; kill < KILLS; kill++) {
-      const server = startServer(app, ledger)
+      const server = startServer(app, ledger, running)
       const started = Date.now()
       const before = readLedger(ledger).length
       // Killed at a random moment once it handles messages: mid-batch, mid-commit, or between.
@@ -82,10 +89,10 @@ consumerGroups:
       server.child.kill('SIGKILL')
       await server.exited
     }
-    producing = false
+    pacing = false
     await producer
 
-    const last = startServer(app, ledger)
+    const last = startServer(app, ledger, running)
     const started = Date.now()
     await waitFor('the last run to catch up', async () => (await groupLag(group, topic)) === 0, SOAK ? 300_000 : 120_000)
     const catchUpMs = Date.now() - started

@@ -21,7 +21,11 @@ declare global {
 
 describe(`rebalance storm: ${CHANGES} leaves and joins among three pollers (seed ${SEED})`, () => {
   let app: TestApp | undefined
-  after(() => app?.remove())
+  let producing = true
+  after(async () => {
+    producing = false
+    await app?.remove()
+  })
 
   it('loses nothing and never commits past unprocessed work', async (t) => {
     const random = seeded(SEED)
@@ -79,7 +83,6 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
 
     const source = new SequenceSource(40)
     const responder = app.generated.responders[topic]
-    let producing = true
     const producer = (async () => {
       while (producing) {
         await Promise.all(Array.from({ length: 25 }, () => source.next()).map(({ key, seq }) => responder.tick({ id: key, seq })))
