@@ -34,6 +34,8 @@ export class Poller {
   private readonly shutdown = new AbortController()
   private crashed: Error | undefined
   private statistics: NodeJS.Timeout | undefined
+  private rejoinTimer: NodeJS.Timeout | undefined
+  private stopping = false
   private readonly stats = { consumed: 0, batches: 0, lag: {} as Record<string, number> }
 
   constructor(private readonly options: PollerOptions) {}
@@ -83,21 +85,44 @@ export class Poller {
       monitor.emit('statistics.emitted', () => ({ group, consumed: this.stats.consumed, batches: this.stats.batches, lag: { ...this.stats.lag } }))
     }, this.options.statisticsIntervalMs ?? 5_000)
     this.statistics.unref()
-    consumer.on(consumer.events.CRASH, (event) => {
-      // A retriable failure (the broker went away, say): kafkajs rejoins by itself, from the committed offsets.
-      if (event.payload.restart) return monitor.emit('error.occurred', { type: 'consumer.restarting', error: event.payload.error, group })
-      this.crashed = event.payload.error
-      monitor.emit('error.occurred', { type: 'consumer.crashed', error: event.payload.error, group })
-    })
     await consumer.connect()
     for (const route of routes) await consumer.subscribe({ topic: route.topic, fromBeginning: route.startFrom !== 'latest' })
     const partitions = await partitionTotal(kafka, routes)
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: Math.max(1, Math.min(partitions, 64)),
-      eachBatch: (payload) => this.runner!.handle(payload),
+    const run = () =>
+      consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: Math.max(1, Math.min(partitions, 64)),
+        eachBatch: (payload) => this.runner!.handle(payload),
+      })
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload
+      // A retriable failure: kafkajs rejoins by itself, from the committed offsets.
+      if (restart) return monitor.emit('error.occurred', { type: 'consumer.restarting', error, group })
+      // kafkajs gives up on some failures of a broker that went away (no group coordinator
+      // after its retries); the broker may come back, so rejoin until it does, as Karafka does.
+      if (!this.shutdown.signal.aborted && !this.stopping && brokerUnavailable(error)) {
+        monitor.emit('error.occurred', { type: 'consumer.restarting', error, group })
+        return this.rejoin(consumer, run, REJOIN_FIRST_MS)
+      }
+      this.crashed = error
+      monitor.emit('error.occurred', { type: 'consumer.crashed', error, group })
     })
+    await run()
+  }
+
+  /** Connects and runs the (crashed, disconnected) consumer again after `delayMs`, backing off while the broker stays away. */
+  private rejoin(consumer: Consumer, run: () => Promise<void>, delayMs: number): void {
+    this.rejoinTimer = setTimeout(async () => {
+      if (this.stopping) return
+      try {
+        await consumer.connect()
+        await run() // a crash from here on comes back through the CRASH event
+      } catch (error) {
+        this.options.monitor.emit('error.occurred', { type: 'consumer.restarting', error: error as Error, group: this.options.group })
+        this.rejoin(consumer, run, Math.min(delayMs * 2, REJOIN_MAX_MS))
+      }
+    }, delayMs)
   }
 
   /** The error that stopped the consumer for good, if any. */
@@ -112,6 +137,8 @@ export class Poller {
   async stop(timeoutMs: number): Promise<boolean> {
     const consumer = this.consumer
     if (!consumer) return true
+    this.stopping = true
+    clearTimeout(this.rejoinTimer)
     clearInterval(this.statistics)
     this.runner?.stop()
     let timer: NodeJS.Timeout | undefined
@@ -126,6 +153,18 @@ export class Poller {
     await consumer.disconnect().catch(() => {})
     return finished
   }
+}
+
+const REJOIN_FIRST_MS = 1_000
+const REJOIN_MAX_MS = 30_000
+/** kafkajs errors that mean the broker (or the group coordinator on it) cannot be reached. */
+const UNREACHABLE = new Set(['KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound', 'KafkaJSNumberOfRetriesExceeded'])
+
+function brokerUnavailable(error: Error): boolean {
+  for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    if (UNREACHABLE.has(e.name) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(e.message)) return true
+  }
+  return false
 }
 
 function parseKey(key: string): { topic: string; partition: number } {

@@ -16,16 +16,26 @@ export interface LedgerEntry {
 
 /**
  * A handler that appends `runner partition offset key seq` per message to the file named by
- * the LEDGER environment variable (`runner` is the process id, or `ledgerRunner` when given).
- * `before` runs first, with `messages` and `ctx` in scope.
+ * the LEDGER environment variable (or `file`); `runner` is the process id. By default the
+ * batch's lines go in one write once `before` has run; with `perMessage`, each message is
+ * written as it is handled, after `perMessage` runs (`index` in scope), as a handler with a
+ * side effect per message does. `messages` and `ctx` are in scope of both.
  */
-export function ledgerHandler(group: string, topic: string, options: { before?: string; file?: string } = {}): string {
+export function ledgerHandler(group: string, topic: string, options: { before?: string; perMessage?: string; file?: string } = {}): string {
+  const file = options.file ? JSON.stringify(options.file) : 'process.env.LEDGER!'
+  const line = "String(process.pid) + ' ' + m.partition + ' ' + m.offset + ' ' + m.key + ' ' + m.payload.seq + '\\n'"
+  const body =
+    options.perMessage === undefined
+      ? `appendFileSync(${file}, messages.map((m) => (m.event === null ? '' : ${line})).join(''))`
+      : `for (const [index, m] of messages.entries()) {
+    ${options.perMessage}
+    if (m.event !== null) appendFileSync(${file}, ${line})
+  }`
   return `import { appendFileSync } from 'node:fs'
 import { defineConsumer } from '../generated/karafka.js'
 export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
   ${options.before ?? ''}
-  const runner = (globalThis as any).ledgerRunner ?? String(process.pid)
-  appendFileSync(${options.file ? JSON.stringify(options.file) : 'process.env.LEDGER!'}, messages.map((m) => m.event === null ? '' : runner + ' ' + m.partition + ' ' + m.offset + ' ' + m.key + ' ' + m.payload.seq + '\\n').join(''))
+  ${body}
 })
 `
 }
