@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { median } from './data.js'
 
 const REPO = fileURLToPath(new URL('../', import.meta.url))
 const BIN = path.join(REPO, 'bin/karafka.js')
@@ -44,10 +45,7 @@ function run(dir: string): { ms: number; wallMs: number; written: number } {
   return { ms: Number(match[2]), wallMs, written: Number(match[1]) }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return Math.round(sorted[Math.floor(sorted.length / 2)]!)
-}
+const medianMs = (values: number[]) => Math.round(median(values))
 
 /** Each size `repeats` times from scratch; the medians are reported. */
 export function benchCodegen(sizes = [10, 100, 500], repeats = 3): CodegenFigure[] {
@@ -63,10 +61,10 @@ export function benchCodegen(sizes = [10, 100, 500], repeats = 3): CodegenFigure
     return {
       topics,
       events: topics * 4,
-      coldMs: median(runs.map((r) => r.cold.ms)),
-      coldWallMs: median(runs.map((r) => r.cold.wallMs)),
-      unchangedMs: median(runs.map((r) => r.again.ms)),
-      unchangedWallMs: median(runs.map((r) => r.again.wallMs)),
+      coldMs: medianMs(runs.map((r) => r.cold.ms)),
+      coldWallMs: medianMs(runs.map((r) => r.cold.wallMs)),
+      unchangedMs: medianMs(runs.map((r) => r.again.ms)),
+      unchangedWallMs: medianMs(runs.map((r) => r.again.wallMs)),
       written: runs[0]!.cold.written,
       unchangedWritten: Math.max(...runs.map((r) => r.again.written)),
     }

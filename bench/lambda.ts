@@ -3,10 +3,10 @@
 // same records and sizes (one partition, so neither waits for the other's invocations; both pay
 // the local endpoint's runtime; the difference is ours).
 import { InvokeCommand } from '@aws-sdk/client-lambda'
-import { randomBytes } from 'node:crypto'
 import { buildFunctions, lambdaRoutes } from '../src/lambda/build.js'
 import { startLambdaServer } from '../src/lambda/serve.js'
 import { createLambdaClient } from '../src/invokers/lambda.js'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp } from '../test/helpers/app.js'
 import type { RawRecord } from '../src/consumer/decode.js'
 import { toAwsRecord } from '../src/lambda/event.js'
@@ -24,7 +24,7 @@ export interface LambdaFigure {
 
 /** The topic's records as the poller reads them, in offset order. */
 async function readAll(topic: string, count: number): Promise<RawRecord[]> {
-  const consumer = benchKafka().consumer({ groupId: `lbench-read-${randomBytes(3).toString('hex')}` })
+  const consumer = benchKafka().consumer({ groupId: uniqueName('lbench-read') })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   const records: RawRecord[] = []
@@ -39,8 +39,8 @@ async function readAll(topic: string, count: number): Promise<RawRecord[]> {
 }
 
 export async function benchLambda(messages = 1000): Promise<LambdaFigure> {
-  const topic = `lbench-${randomBytes(3).toString('hex')}`
-  const group = `lbench-${randomBytes(3).toString('hex')}`
+  const topic = uniqueName('lbench')
+  const group = uniqueName('lbench')
   const app = await createTestApp('lambda-bench', `app:
   clientId: lambda-bench
   brokers: \${KAFKA_BROKERS}

@@ -3,9 +3,9 @@
 // performance.now() minus the sentAt the message carries. Beside it, the same rate through
 // bare kafkajs: producer.send with one send in flight, as the responders do (same producer
 // settings), and an eachBatch consumer recording the same way. The first second is warm-up.
-import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Partitioners } from 'kafkajs'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp } from '../test/helpers/app.js'
 import { benchKafka } from './data.js'
 
@@ -61,7 +61,7 @@ async function waitFor(pairs: number[], total: number): Promise<void> {
 async function bareLatency(topic: string, ratePerSec: number, total: number): Promise<number[]> {
   const kafka = benchKafka()
   const pairs: number[] = []
-  const consumer = kafka.consumer({ groupId: `bare-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 50 })
+  const consumer = kafka.consumer({ groupId: uniqueName('bare'), maxWaitTimeInMs: 50 })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: false })
   let assigned = false
@@ -106,8 +106,8 @@ async function bareLatency(topic: string, ratePerSec: number, total: number): Pr
 }
 
 export async function benchLatency(ratePerSec: number, seconds: number): Promise<LatencyFigure> {
-  const topic = `latency-${randomBytes(4).toString('hex')}`
-  const group = `latency-${randomBytes(4).toString('hex')}`
+  const topic = uniqueName('latency')
+  const group = uniqueName('latency')
   const app = await createTestApp('latency-bench', `app:
   clientId: latency-bench
   brokers: \${KAFKA_BROKERS}

@@ -4,9 +4,10 @@
 // its resident set (VmHWM in /proc/<pid>/status) is read. Bounded means it does not grow with
 // the backlog.
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { readLag } from '../src/topics/lag.js'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp } from '../test/helpers/app.js'
 import { BIN } from '../test/helpers/cli.js'
 import { benchKafka, rate, tickTopicYaml } from './data.js'
@@ -22,20 +23,9 @@ export interface MemoryFigure {
 const statusKb = (pid: number, field: 'VmHWM' | 'VmRSS') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN)
 const mb = (kb: number) => Math.round(kb / 1024)
 
-async function committed(group: string, topic: string): Promise<number> {
-  const admin = benchKafka().admin()
-  await admin.connect()
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] })
-    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)
-  } finally {
-    await admin.disconnect()
-  }
-}
-
 export async function benchMemory(backlog: number, produce: (topic: string, count: number) => Promise<number>): Promise<MemoryFigure> {
-  const topic = `memory-${randomBytes(4).toString('hex')}`
-  const group = `memory-${randomBytes(4).toString('hex')}`
+  const topic = uniqueName('memory')
+  const group = uniqueName('memory')
   const app = await createTestApp('memory-bench', `app:
   clientId: memory-bench
   brokers: \${KAFKA_BROKERS}
@@ -58,7 +48,7 @@ ${tickTopicYaml(topic)}consumerGroups:
       while (done < backlog) {
         if (server.exitCode !== null) throw new Error(`karafka server exited (${server.exitCode}): ${stderr}`)
         await sleep(100)
-        done = await committed(group, topic)
+        done = backlog - (await readLag(benchKafka(), { [group]: [topic] })).reduce((lag, row) => lag + row.lag, 0)
         if (!began && done === 0) startRss = statusKb(server.pid!, 'VmRSS')
         if (!began && done > 0) began = performance.now()
       }

@@ -4,6 +4,7 @@
 // settings (idempotent, acks -1, one request in flight), both to fresh topics of 6 partitions.
 import { randomBytes } from 'node:crypto'
 import { Partitioners } from 'kafkajs'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp } from '../test/helpers/app.js'
 import { benchKafka, median, rate, tickTopicYaml } from './data.js'
 
@@ -22,9 +23,8 @@ const payloadOf = (i: number, pad: string) => ({ id: `k${i % 1000}`, seq: i, pad
 
 /** `rounds` rounds of each writer in turn; each figure is the median of its rounds. */
 export async function benchProducer(count: number, rounds = 3): Promise<ProducerFigure> {
-  const suffix = randomBytes(4).toString('hex')
-  const typed = `produce-typed-${suffix}`
-  const bareTopic = `produce-bare-${suffix}`
+  const typed = uniqueName('produce-typed')
+  const bareTopic = uniqueName('produce-bare')
   const app = await createTestApp('producer-bench', `app:\n  clientId: producer-bench\n  brokers: \${KAFKA_BROKERS}\ntopics:\n${tickTopicYaml(typed)}${tickTopicYaml(bareTopic, 'bare_tick')}`, {})
   const pad = randomBytes(60).toString('hex')
   const producer = benchKafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })

@@ -5,7 +5,7 @@
 // - the same bare consumer JSON-parsing each value: the least a consumer of typed events does;
 // - the poller (`karafka server`'s engine, in process) with an empty local handler.
 import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp, type TestApp } from '../test/helpers/app.js'
 import { benchKafka, median, rate, tickTopicYaml } from './data.js'
 
@@ -31,7 +31,7 @@ export interface ThroughputFigure {
 
 /** Reads `count` messages with a bare kafkajs consumer; the clock starts at the first batch. */
 async function bare(topic: string, count: number, parse: boolean): Promise<number> {
-  const consumer = benchKafka().consumer({ groupId: `bare-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 50 })
+  const consumer = benchKafka().consumer({ groupId: uniqueName('bare'), maxWaitTimeInMs: 50 })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   let seen = 0
@@ -57,7 +57,7 @@ async function bare(topic: string, count: number, parse: boolean): Promise<numbe
 function kcat(topic: string, count: number): number | undefined {
   if (spawnSync('kcat', ['-V']).status !== 0) return undefined
   const began = performance.now()
-  const result = spawnSync('kcat', ['-C', '-b', process.env.KAFKA_BROKERS!, '-t', topic, '-o', 'beginning', '-c', String(count), '-q', '-f', '%s\n', '-X', `group.id=kcat-${randomBytes(4).toString('hex')}`], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
+  const result = spawnSync('kcat', ['-C', '-b', process.env.KAFKA_BROKERS!, '-t', topic, '-o', 'beginning', '-c', String(count), '-q', '-f', '%s\n', '-X', `group.id=${uniqueName('kcat')}`], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
   if (result.status !== 0) throw new Error(`kcat failed: ${result.stderr}`)
   return rate(count, performance.now() - began)
 }
@@ -67,8 +67,8 @@ function kcat(topic: string, count: number): number | undefined {
  * each time); each figure is the median of its rounds. `produce` fills the topic.
  */
 export async function benchThroughput(count: number, produce: (topic: string, count: number) => Promise<number>, rounds = 3, batchMaxSize = 100): Promise<ThroughputFigure> {
-  const topic = `bench-${randomBytes(4).toString('hex')}`
-  const groups = Array.from({ length: rounds }, (_, round) => `poller-${round}-${randomBytes(4).toString('hex')}`)
+  const topic = uniqueName('bench')
+  const groups = Array.from({ length: rounds }, (_, round) => uniqueName(`poller-${round}`))
   const handlers = Object.fromEntries(groups.map((group, round) => [`handlers/empty-${round}.ts`, `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`]))
   const app = await createTestApp('bench', `app:
   clientId: bench

@@ -101,7 +101,7 @@ export class Poller {
       if (restart) return monitor.emit('error.occurred', { type: 'consumer.restarting', error, group })
       // kafkajs gives up on some failures of a broker that went away (no group coordinator
       // after its retries); the broker may come back, so rejoin until it does, as Karafka does.
-      if (!this.shutdown.signal.aborted && !this.stopping && brokerUnavailable(error)) {
+      if (!this.stopping && brokerUnavailable(error)) {
         monitor.emit('error.occurred', { type: 'consumer.restarting', error, group })
         return this.rejoin(consumer, run, REJOIN_FIRST_MS)
       }

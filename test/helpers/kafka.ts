@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
+import { waitFor } from './app.js'
 
 /** The brokers the test run gives (the test broker of scripts/test.ts, or KAFKA_BROKERS). */
 export function testBrokers(): string[] {
@@ -16,6 +17,25 @@ export function testKafka(clientId = 'karafka-test', brokers = testBrokers()): K
 /** A topic or group name no other test uses. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`
+}
+
+/** The first `count` records of `topic` (all partitions), read by a fresh group; fails after `timeoutMs`. */
+export async function readRecords(topic: string, count: number, timeoutMs = 15_000): Promise<{ key: string | null; value: string | null; headers: Record<string, string> }[]> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('reader') })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  const records: { key: string | null; value: string | null; headers: Record<string, string> }[] = []
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      records.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) })
+    },
+  })
+  try {
+    await waitFor(`${count} records in ${topic}`, () => records.length >= count, timeoutMs)
+  } finally {
+    await consumer.disconnect()
+  }
+  return records
 }
 
 /** The committed offset of each partition of `topic` for `group` ('-1' when none). */

@@ -3,6 +3,7 @@
 // killed process leaves whole batches, at most one torn last line); the test compares the
 // ledger with what was produced.
 import { existsSync, readFileSync } from 'node:fs'
+import { readLag } from '../../src/topics/lag.js'
 import { testKafka } from './kafka.js'
 
 /** One handled message: which process (delivery) handled it, where it was, its key and sequence. */
@@ -102,17 +103,10 @@ export class SequenceSource {
   }
 }
 
-/** Total lag of `group` on `topic`: end offsets minus committed offsets (all of a partition when nothing is committed). */
+/** Total lag of `group` on `topic`, as `karafka lag` computes it. */
 export async function groupLag(group: string, topic: string, brokers?: string[]): Promise<number> {
-  const admin = testKafka('lag', brokers).admin()
-  await admin.connect()
-  try {
-    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })])
-    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]))
-    return ends.reduce((lag, p) => lag + Number(p.high) - Math.max(0, at.get(p.partition) ?? 0), 0)
-  } finally {
-    await admin.disconnect()
-  }
+  const rows = await readLag(testKafka('lag', brokers), { [group]: [topic] })
+  return rows.reduce((lag, row) => lag + row.lag, 0)
 }
 
 /** A small seeded generator (mulberry32), so that a failing run can be repeated with its seed. */

@@ -9,24 +9,13 @@ import { after, describe, it } from 'node:test'
 import { buildFunctions, lambdaRoutes } from '../../src/lambda/build.js'
 import { startLambdaServer } from '../../src/lambda/serve.js'
 import { createTestApp, waitFor, type TestApp } from '../helpers/app.js'
-import { testKafka, uniqueName } from '../helpers/kafka.js'
+import { readRecords, uniqueName } from '../helpers/kafka.js'
 import { checkLedger, groupLag, readLedger, seeded, SequenceSource } from '../helpers/ledger.js'
 import { REPO } from '../helpers/project.js'
 
 const SOAK = process.env.KARAFKA_SOAK === '1'
 const MESSAGES = SOAK ? 3_000 : 600
 const SEED = Number(process.env.KARAFKA_SEED ?? Math.floor(Math.random() * 1e9))
-
-async function readTopic(topic: string, count: number): Promise<string[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('dlq-reader') })
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  const values: string[] = []
-  await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) })
-  await waitFor(`${count} dead letters`, () => values.length >= count, 60_000)
-  await consumer.disconnect()
-  return values
-}
 
 describe(`lambda faults: crashes, timeouts and throttling at random over ${MESSAGES} messages (seed ${SEED})`, () => {
   let app: TestApp | undefined
@@ -100,7 +89,7 @@ consumerGroups:
     const entries = readLedger(ledger)
     const check = checkLedger(entries, source.produced)
     const lost = check.lost.filter((id) => !poison.has(id))
-    const deadLetters = (await readTopic(dlq, poison.size)).map((value) => JSON.parse(value) as { payload: { id: string; seq: number } })
+    const deadLetters = (await readRecords(dlq, poison.size, 60_000)).map(({ value }) => JSON.parse(value!) as { payload: { id: string; seq: number } })
     t.diagnostic(`lambda faults: ${MESSAGES} messages, ${outcomes.length} invocations answered (${outcomes.filter((o) => o !== 'ok').length} failed: crash or timeout), ${throttled} throttled, ${check.duplicates} duplicates, ${poison.size} poison -> ${dispatched} dead-lettered; seed ${SEED}`)
     assert.deepEqual(lost, [], 'every message that is not poison was handled')
     assert.deepEqual(deadLetters.map((d) => `${d.payload.id}#${d.payload.seq}`).sort(), [...poison].sort(), 'every poison message, and only those, dead-lettered')

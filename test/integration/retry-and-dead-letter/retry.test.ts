@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { createTestApp, recordingHandler, waitFor, type TestApp } from '../../helpers/app.js'
-import { committedOffsets, testKafka, uniqueName } from '../../helpers/kafka.js'
+import { committedOffsets, readRecords, testKafka, uniqueName } from '../../helpers/kafka.js'
 
 const manifest = (topic: string, group: string, route: string, partitions = 1) => `app:
   clientId: retry-test
@@ -17,22 +17,6 @@ consumerGroups:
     topics:
       ${topic}: { handler: handlers/jobs.ts, ${route} }
 `
-
-async function readDeadLetters(topic: string, count: number) {
-  const consumer = testKafka().consumer({ groupId: uniqueName('dlq-reader') })
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  const records: { key: string | null; value: string | null; headers: Record<string, string> }[] = []
-  await consumer.run({ eachMessage: async ({ message }) => {
-    records.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) })
-  } })
-  try {
-    await waitFor(`${count} dead-letter records in ${topic}`, () => records.length >= count, 15_000)
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
-}
 
 describe('failures: retries with backoff and dead letters (real broker)', () => {
   const apps: TestApp[] = []
@@ -69,7 +53,7 @@ describe('failures: retries with backoff and dead letters (real broker)', () => 
     await waitFor('every offset committed', () => (app.events['offsets.committed'] ?? []).some((c) => c.offset === '5'))
     await server.stop()
 
-    const [record] = await readDeadLetters(dlq, 1)
+    const [record] = await readRecords(dlq, 1)
     assert.equal(record!.key, 'k')
     assert.deepEqual(JSON.parse(record!.value!), { event_name: 'job', payload: { id: 'k', n: 13 } })
     assert.deepEqual(
@@ -126,7 +110,7 @@ describe('failures: retries with backoff and dead letters (real broker)', () => 
     await server.stop()
     const seen = app.seen[`${group}/${topic}`]!
     assert.deepEqual(seen.map((m) => [m.offset, m.event]), [['4', null], ['5', 'job']], 'only the tombstone and the valid message reach the handler')
-    const records = await readDeadLetters(dlq, 4)
+    const records = await readRecords(dlq, 4)
     assert.deepEqual(records.map((r) => [r.headers.source_offset, r.headers.error_class, r.headers.attempts]), [['0', 'InvalidMessage', '0'], ['1', 'InvalidMessage', '0'], ['2', 'InvalidMessage', '0'], ['3', 'InvalidMessage', '0']])
     assert.match(records[0]!.headers.error_message!, /invalid job payload: n: expected number, received string/)
     assert.match(records[1]!.headers.error_message!, /not JSON/)
