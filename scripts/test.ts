@@ -38,7 +38,7 @@ if (files.some((file) => /(^|\/)test\/(integration|e2e|reliability)\//.test(file
 env.KARAFKA_CANARY_SECRET ??= `canary-${randomBytes(8).toString('hex')}`
 const canary = env.KARAFKA_CANARY_SECRET
 let leaked = false
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: ['inherit', 'pipe', 'pipe'], env })
+const child = spawn(process.execPath, ['--conditions=karafka-ts-source', '--import', 'tsx', '--test', ...files], { stdio: ['inherit', 'pipe', 'pipe'], env })
 for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
   let tail = ''
   from.on('data', (chunk: Buffer) => {

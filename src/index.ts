@@ -1,4 +1,6 @@
 // karafka-ts: the public API. Generated code imports from here, as a user's code would.
+// Its types use Node's (Buffer, AbortSignal, kafkajs's own): apps get them through this reference.
+/// <reference types="node" preserve="true" />
 export { z } from 'zod'
 export type { Topology, TopologyTopic, TopologyEvent } from './topology.js'
 export type { Message, MessageMeta, EventOf, ConsumerContext, ConsumerFn, ConsumerDefinition } from './consumer/types.js'
@@ -11,7 +13,8 @@ export { resolveAppConfig } from './producer/app-config.js'
 export { encodeEnvelope, decodeEnvelope, EVENT_NAME_HEADER, type Envelope } from './producer/envelope.js'
 export { partitionKeyOf } from './producer/partition-key.js'
 export { validatePayload } from './producer/validate.js'
-export { createLambdaHandler } from './lambda/adapter.js'
+export { createLambdaHandler, type KafkaLambdaHandler, type LambdaContextLike } from './lambda/adapter.js'
+export type { AwsKafkaEvent, AwsKafkaRecord, PartialResult } from './lambda/event.js'
 export type { Logger, LogLevel } from './instrumentation/logger.js'
 export { KarafkaError, ManifestError, type ErrorCode } from './errors/index.js'
 export { loadManifest, type Manifest, type Route, type Topic } from './manifest/index.js'

@@ -1,4 +1,4 @@
-import type { CodeBlockWriter } from 'ts-morph'
+import type { CodeBlockWriter } from './writer.js'
 import type { CodegenModel } from '../model/types.js'
 import { propertyName } from './zod.js'
 

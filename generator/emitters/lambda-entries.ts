@@ -10,9 +10,9 @@ export function emitLambdaEntries(model: CodegenModel): EmittedFile[] {
     const writer = createWriter()
     writer.writeLine(banner(model.source))
     writer.writeLine(`// The Lambda function ${route.functionName}: route ${route.group}/${route.topic}, handler ${route.handler}.`)
-    writer.writeLine(`import { createLambdaHandler } from 'karafka-ts'`)
+    writer.writeLine(`import { createLambdaHandler, type KafkaLambdaHandler } from 'karafka-ts'`)
     writer.writeLine(`import consumer from '${importSpecifier(route.entryFile, route.handlerFile)}'`).blankLine()
-    writer.writeLine('export const handler = createLambdaHandler(consumer)')
+    writer.writeLine('export const handler: KafkaLambdaHandler = createLambdaHandler(consumer)')
     return [{ path: route.entryFile, content: writer.toString() }]
   })
 }

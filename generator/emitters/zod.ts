@@ -1,4 +1,4 @@
-import type { CodeBlockWriter } from 'ts-morph'
+import type { CodeBlockWriter } from './writer.js'
 import type { Field, FieldType } from '../../src/manifest/index.js'
 
 /** A property name as written in generated code: bare when it is an identifier, quoted otherwise. */

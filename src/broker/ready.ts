@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, logLevel } from 'kafkajs'
+import { fixRequestQueue } from '../kafka/request-queue-fix.js'
+
+fixRequestQueue()
 
 /**
  * Resolves true once the broker at `address` answers a metadata request, false when

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ArgumentsError, KarafkaError } from '../errors/index.js'
@@ -84,7 +84,7 @@ function describeKafkaError(error: Error): string {
   return parts.join(': ') || error.name
 }
 
+/** The version of this package, through its own name: the same from src/ and from the compiled lib/. */
 function packageVersion(): string {
-  const file = new URL('../../package.json', import.meta.url)
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+  return (createRequire(import.meta.url)('karafka-ts/package.json') as { version: string }).version
 }

@@ -10,7 +10,7 @@ export const codegen: Command = {
   optionHelp: { check: 'write nothing; exit 1 and name the files that are stale' },
   async run({ values, manifestPath }) {
     const check = values.check === true
-    const { runCodegen } = await import('../../generator/main.js') // ts-morph loads only for this command
+    const { runCodegen } = await import('../../generator/main.js') // the generator loads only for this command
     const result = runCodegen({ manifestPath, check })
     const show = (file: string) => path.relative(process.cwd(), file) || file
     const stale = [...result.write.map((f) => `${show(f.path)}${f.kind === 'stub' ? ' (missing handler)' : ''}`), ...result.remove.map((f) => `${show(f)} (no longer generated)`)]

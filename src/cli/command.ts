@@ -20,20 +20,4 @@ export interface Command {
   /** Help text for each option, by option name. */
   optionHelp?: Record<string, string>
   run(input: CommandInput): Promise<number>
-  /** Set for commands that are listed but not built yet. */
-  notBuilt?: true
-}
-
-/** A command that is part of the CLI but not built yet: it says so and exits 1. */
-export function notBuilt(words: string[], summary: string, args?: string): Command {
-  return {
-    words,
-    summary,
-    ...(args ? { args } : {}),
-    notBuilt: true,
-    async run() {
-      process.stderr.write(`karafka ${words.join(' ')} is not built yet in this version of karafka-ts.\n`)
-      return 1
-    },
-  }
 }

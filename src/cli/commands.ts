@@ -1,9 +1,10 @@
 import { brokerStart, brokerStatus, brokerStop, brokerFetch } from './broker.js'
-import { notBuilt, type Command } from './command.js'
+import type { Command } from './command.js'
 import { codegen } from './codegen.js'
 import { deploy } from './deploy.js'
 import { dev } from './dev.js'
 import { info } from './info.js'
+import { init } from './init.js'
 import { lag } from './lag.js'
 import { build, lambdaServe } from './lambda.js'
 import { produce } from './produce.js'
@@ -12,7 +13,7 @@ import { server } from './server.js'
 
 /** Every command of the CLI, in the order `karafka --help` lists them. */
 export const COMMANDS: Command[] = [
-  notBuilt(['init'], 'scaffold karafka.yml, handlers/ and package scripts'),
+  init,
   codegen,
   info,
   server,

@@ -8,7 +8,7 @@ const GLOBAL_HELP = [
 /** `karafka --help`: every command with its summary. */
 export function mainHelp(commands: Command[], version: string): string {
   const width = Math.max(...commands.map((c) => usageOf(c).length))
-  const lines = commands.map((c) => `  ${usageOf(c).padEnd(width)}  ${c.summary}${c.notBuilt ? ' (not built yet)' : ''}`)
+  const lines = commands.map((c) => `  ${usageOf(c).padEnd(width)}  ${c.summary}`)
   return [
     `karafka ${version}: Kafka consumers and responders from one manifest, in process or on AWS Lambda`,
     '',

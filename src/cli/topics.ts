@@ -35,15 +35,21 @@ export async function migrateOrRefuse(manifest: Manifest): Promise<TopicPlan> {
   return plan
 }
 
+/** `topics plan --detailed-exitcode` exits with this when there are changes to apply (Terraform's 2 means a bad manifest here). */
+export const CHANGES_PENDING_EXIT = 3
+
 export const topicsPlan: Command = {
   words: ['topics', 'plan'],
-  summary: 'show how the cluster differs from the manifest (exit 0: nothing to do, 1: changes to apply, 2: refused)',
-  async run({ manifestPath }) {
+  summary: 'show how the cluster differs from the manifest (exit 2 when the manifest asks what Kafka cannot do)',
+  args: '[--detailed-exitcode]',
+  options: { 'detailed-exitcode': { type: 'boolean' } },
+  optionHelp: { 'detailed-exitcode': `exit ${CHANGES_PENDING_EXIT} when there are changes to apply (0 when none), for CI` },
+  async run({ values, manifestPath }) {
     const manifest = loadManifest(manifestPath)
     const plan = await planMigration(createKafka(manifest.app, '-admin'), manifest)
     printPlan(plan)
     if (plan.refusals.length > 0) refuse(manifest, plan)
-    return plan.steps.length > 0 ? 1 : 0
+    return values['detailed-exitcode'] === true && plan.steps.length > 0 ? CHANGES_PENDING_EXIT : 0
   },
 }
 

@@ -1,6 +1,6 @@
-import { pathToFileURL } from 'node:url'
 import { isConsumerDefinition, type ConsumerContext, type ConsumerDefinition, type Message } from '../consumer/types.js'
 import { KarafkaError } from '../errors/index.js'
+import { importAppModule } from '../loader/typescript.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import type { ResponderMethods } from '../producer/responders.js'
 import type { Topology } from '../topology.js'
@@ -22,12 +22,15 @@ export async function loadHandlers(manifest: Manifest, routes: Route[]): Promise
       new KarafkaError('HANDLER_INVALID', `${where} the handler of ${route.group}/${route.topic}, ${route.handler}, ${message}`, { hint, cause, route: `${route.group}/${route.topic}` })
     let module: { default?: unknown }
     try {
-      module = (await import(pathToFileURL(route.handlerPath).href)) as { default?: unknown }
+      module = (await importAppModule(route.handlerPath)) as { default?: unknown }
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(route.handlerPath)
+      const code = (error as NodeJS.ErrnoException).code
       throw missing
         ? fail('does not exist', 'run karafka codegen to create a stub, or fix the path in karafka.yml')
-        : fail(`cannot be loaded: ${(error as Error).message}`, 'fix the error in the handler file', error)
+        : code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' || code === 'ERR_INVALID_TYPESCRIPT_SYNTAX'
+          ? fail(`cannot be loaded: ${(error as Error).message}`, "Node's type stripping runs it: write only erasable TypeScript (no enum, namespace or parameter properties; tsconfig's erasableSyntaxOnly checks it), or set KARAFKA_TS_LOADER=tsx", error)
+          : fail(`cannot be loaded: ${(error as Error).message}`, 'fix the error in the handler file', error)
     }
     const definition = module.default
     if (!isConsumerDefinition(definition)) {

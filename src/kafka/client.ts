@@ -1,5 +1,8 @@
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs'
 import type { AppConfig } from '../manifest/types.js'
+import { fixRequestQueue } from './request-queue-fix.js'
+
+fixRequestQueue()
 
 /** A kafkajs client for the app's brokers, TLS and SASL settings; kafkajs's own logging stays off. */
 export function createKafka(app: AppConfig, clientIdSuffix = ''): Kafka {

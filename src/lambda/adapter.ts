@@ -12,6 +12,9 @@ export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number
 }
 
+/** The handler of a generated Lambda entry: AWS's Kafka event in; a partial result out when the karafka poller asked for one. */
+export type KafkaLambdaHandler = (event: AwsKafkaEvent, context?: LambdaContextLike) => Promise<PartialResult | undefined>
+
 const DEADLINE_MARGIN_MS = 1_000
 
 /**
@@ -21,7 +24,7 @@ const DEADLINE_MARGIN_MS = 1_000
  * partial result it answers with what was consumed (and the error); otherwise it throws,
  * as AWS's own event source mapping expects.
  */
-export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>): (event: AwsKafkaEvent, context?: LambdaContextLike) => Promise<PartialResult | undefined> {
+export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>): KafkaLambdaHandler {
   const { topology } = definition
   const runtime = createProducerRuntime(() => resolveAppConfig(topology.app))
   const responders = createResponderSet(topology, runtime.sender)

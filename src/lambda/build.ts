@@ -49,7 +49,7 @@ export async function buildFunctions(manifest: Manifest, routes: Route[], onProg
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: manifest.lambda?.runtime === 'nodejs22.x' ? 'node22' : 'node20',
+      target: esbuildTarget(manifest.lambda?.runtime ?? 'nodejs24.x'),
       write: false,
       legalComments: 'none',
       // Bundled CommonJS dependencies call require(); give the ESM bundle one.
@@ -65,6 +65,11 @@ export async function buildFunctions(manifest: Manifest, routes: Route[], onProg
     built.push({ route, functionName, bundle: path.join(outdir, 'index.mjs'), zip: zipFile, sha256: createHash('sha256').update(zip).digest('base64'), bytes: zip.length, changed })
   }
   return built
+}
+
+/** esbuild's target for a Lambda runtime: the bundle uses what that Node version has. */
+export function esbuildTarget(runtime: string): string {
+  return `node${/^nodejs(\d+)\.x$/.exec(runtime)?.[1] ?? '24'}`
 }
 
 function writeIfChanged(file: string, data: Buffer): boolean {

@@ -1,7 +1,7 @@
 import { isMap, isSeq } from 'yaml'
 import type { z } from 'zod'
 import type { ManifestIssue } from '../errors/index.js'
-import type { RuleIssue } from './rules.js'
+import type { RuleIssue } from './rules/index.js'
 import type { ManifestSource, Path } from './source.js'
 
 type ZodIssue = z.core.$ZodIssue

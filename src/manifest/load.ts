@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { visit } from 'yaml'
+import { isScalar, visit } from 'yaml'
 import { ManifestError, type ManifestIssue } from '../errors/index.js'
 import { KarafkaError } from '../errors/karafka-error.js'
 import { allowedKeysAt } from './allowed-keys.js'
 import { expandVariables } from './env.js'
 import { formatPath, fromRuleIssues, fromZodIssues } from './issues.js'
 import { resolveManifest } from './resolve.js'
-import { checkRules } from './rules.js'
+import { checkRules } from './rules/index.js'
 import { manifestSchema } from './schema.js'
 import { redact } from './redact.js'
 import { parseSource } from './source.js'
@@ -46,15 +46,16 @@ export function parseManifest(text: string, shown: string, absolute: string, env
   const source = parseSource(shown, text)
   const syntax = source.doc.errors[0]
   if (syntax) {
-    const message = syntax.code === 'DUPLICATE_KEY' ? 'a key appears twice in one mapping' : syntax.message.split('\n')[0]!
+    const duplicate = syntax.code === 'DUPLICATE_KEY' ? keyAt(source, syntax.pos[0]) : undefined
+    const message = syntax.code === 'DUPLICATE_KEY' ? `${duplicate === undefined ? 'a key' : JSON.stringify(duplicate)} appears twice in this mapping` : `invalid YAML: ${syntax.message.split('\n')[0]!}`
     const line = text.split('\n')[source.position(syntax.pos[0]).line - 1] ?? ''
     const hint =
       syntax.code === 'DUPLICATE_KEY'
-        ? 'keep one of the two'
+        ? 'keep one of the two: karafka-ts does not guess which one you meant'
         : line.includes('${') && line.includes('{ ')
           ? 'inside { }, quote a value that uses a variable: "${VAR}"'
           : 'fix the YAML syntax; inside { } write an array as [T], or quote it: "T[]"'
-    throw new ManifestError(shown, [{ file: shown, ...source.position(syntax.pos[0]), path: '', message: `invalid YAML: ${message}`, hint }])
+    throw new ManifestError(shown, [{ file: shown, ...source.position(syntax.pos[0]), path: '', message, hint }])
   }
   const appNode = source.doc.get('app', true)
   const appTemplate: unknown = appNode && typeof appNode === 'object' && 'toJS' in appNode ? plain(() => (appNode as { toJS(doc: unknown, options: object): unknown }).toJS(source.doc, { maxAliasCount: MAX_ALIASES }), source, shown) : undefined
@@ -71,13 +72,13 @@ export function parseManifest(text: string, shown: string, absolute: string, env
     throw new ManifestError(shown, [{ file: shown, line: 1, col: 1, path: '', message: 'the manifest is not a mapping', hint: 'start from the example of karafka init: app:, topics:, consumerGroups:' }])
   }
   const parsed = manifestSchema.safeParse(raw)
-  const found = [
-    ...(parsed.success ? [] : fromZodIssues(source, parsed.error.issues, (at) => allowedKeysAt(manifestSchema, at))),
-    ...fromRuleIssues(source, checkRules(raw)),
-  ]
+  const ruled = fromRuleIssues(source, checkRules(raw))
+  // A rule's message says more than the schema's about the same field.
+  const ruledPaths = new Set(ruled.map((issue) => issue.path))
+  const schemaIssues = parsed.success ? [] : fromZodIssues(source, parsed.error.issues, (at) => allowedKeysAt(manifestSchema, at)).filter((issue) => !ruledPaths.has(issue.path))
   // An unset variable explains every other complaint about the same field.
   const unsetPaths = new Set(issues.map((issue) => issue.path))
-  issues.push(...found.filter((issue) => !unsetPaths.has(issue.path)))
+  issues.push(...[...schemaIssues, ...ruled].filter((issue) => !unsetPaths.has(issue.path)))
   if (issues.length > 0 || !parsed.success) {
     // Messages may quote a value: never one that is a secret.
     const password = (raw as { app?: { sasl?: { password?: unknown } } }).app?.sasl?.password
@@ -85,6 +86,21 @@ export function parseManifest(text: string, shown: string, absolute: string, env
     throw new ManifestError(shown, sortIssues(issues).map((issue) => ({ ...issue, message: redact(issue.message, hidden), ...(issue.hint ? { hint: redact(issue.hint, hidden) } : {}) })))
   }
   return resolveManifest(parsed.data, { file: absolute, secrets, appTemplate, locate: (at, where) => source.locate(at, where) })
+}
+
+/** The text of the mapping key that starts at `offset`, if one does. */
+function keyAt(source: ReturnType<typeof parseSource>, offset: number): string | undefined {
+  let found: string | undefined
+  visit(source.doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = String(pair.key.value)
+        return visit.BREAK
+      }
+      return undefined
+    },
+  })
+  return found
 }
 
 /** How many times aliases may be expanded in all: a manifest needs few; a "billion laughs" needs millions. */

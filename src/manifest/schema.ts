@@ -7,6 +7,9 @@ import { FIELD_NAME, SCHEMA_REF, TYPE_HELP, parseTypeExpression } from './fields
  * in schema/karafka.schema.json is generated from this one.
  */
 
+/** The Node.js runtimes of Lambda that are supported; older ones are refused (rules.ts says why). */
+export const LAMBDA_RUNTIMES = ['nodejs24.x', 'nodejs22.x'] as const
+
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/
 
@@ -100,7 +103,7 @@ export const appSchema = z.strictObject({
 export const lambdaSchema = z.strictObject({
   region: z.string().min(1, 'the AWS region is needed, such as us-east-1'),
   functionPrefix: z.string().regex(/^[A-Za-z0-9_-]*$/, 'a function prefix has letters, digits, "-" or "_"').default(''),
-  runtime: z.enum(['nodejs20.x', 'nodejs22.x']).default('nodejs20.x'),
+  runtime: z.enum(LAMBDA_RUNTIMES).default('nodejs24.x'),
   role: z.string().default(''),
   memorySize: z.int().min(128).max(10_240).default(256),
   timeout: z.int().min(1).max(900).default(30),

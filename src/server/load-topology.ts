@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { KarafkaError } from '../errors/index.js'
+import { importAppModule } from '../loader/typescript.js'
 import type { Manifest } from '../manifest/types.js'
 import type { Topology } from '../topology.js'
 
@@ -14,7 +14,7 @@ export async function loadTopology(manifest: Manifest): Promise<Topology> {
   if (!existsSync(file)) {
     throw new KarafkaError('CODEGEN_FAILED', `the generated code ${path.relative(process.cwd(), file)} does not exist`, { hint: 'run karafka codegen first' })
   }
-  const module = (await import(pathToFileURL(file).href)) as { topology?: Topology }
+  const module = (await importAppModule(file)) as { topology?: Topology }
   if (!module.topology) throw new KarafkaError('CODEGEN_FAILED', `${file} exports no topology`, { hint: 'run karafka codegen again' })
   return module.topology
 }

@@ -67,7 +67,7 @@ describe('karafka deploy against a real moto server', () => {
   it('creates the function, publishes version 1 and points the alias at it', async () => {
     const result = await karafka(['deploy', ...manifest], { env })
     assert.equal(result.code, 0, result.stderr)
-    assert.match(result.stdout, new RegExp(`${functionName} +create +\\d+ bytes, nodejs20.x, 256 MB, 30 s`))
+    assert.match(result.stdout, new RegExp(`${functionName} +create +\\d+ bytes, nodejs24.x, 256 MB, 30 s`))
     assert.match(result.stdout, /publish version +1/)
     assert.match(result.stdout, /create alias +live -> version 1/)
     assert.match(result.stderr, /bundling .*\n.*checking .*\n.*uploading .*\n.*waiting for /s, 'progress while bundling, uploading and waiting')

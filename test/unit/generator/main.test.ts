@@ -32,7 +32,7 @@ describe('runCodegen', () => {
     )
     const entry = readFileSync(file('generated/lambda/example.carts.ts'), 'utf8')
     assert.match(entry, /import consumer from '\.\.\/\.\.\/handlers\/carts\.js'/)
-    assert.match(entry, /export const handler = createLambdaHandler\(consumer\)/)
+    assert.match(entry, /export const handler: KafkaLambdaHandler = createLambdaHandler\(consumer\)/)
     const karafka = readFileSync(file('generated/karafka.ts'), 'utf8')
     assert.match(karafka, /import \{ InvoiceIssued as InvoiceIssuedRef \} from '\.\.\/schemas\/invoice\.js'/)
     assert.match(karafka, /tier: z\.enum\(\['free', 'gold'\]\)/)

@@ -1,0 +1,21 @@
+import { isPlainObject } from '../fields.js'
+import { checkBrokers } from './brokers.js'
+import { checkLambdaRuntime } from './lambda.js'
+import { checkNames } from './names.js'
+import { checkPartitionKeys } from './partition-keys.js'
+import type { RuleIssue } from './rule-issue.js'
+import { checkRoutes } from './routes.js'
+
+export type { RuleIssue } from './rule-issue.js'
+
+/**
+ * The manifest rules the schema alone cannot say: those that span several fields, and those
+ * that say more than "not one of these values". They read the raw manifest defensively, so
+ * they run (and report) even where the schema found other problems; where a rule and the
+ * schema complain about the same field, the loader keeps the rule's message.
+ */
+export function checkRules(raw: unknown): RuleIssue[] {
+  if (!isPlainObject(raw)) return []
+  const topics = isPlainObject(raw.topics) ? raw.topics : {}
+  return [...checkBrokers(raw.app), ...checkLambdaRuntime(raw.lambda), ...checkPartitionKeys(topics), ...checkNames(topics), ...checkRoutes(raw, topics)]
+}

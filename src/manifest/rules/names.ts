@@ -1,0 +1,28 @@
+import { isPlainObject } from '../fields.js'
+import { pascalCase } from '../names.js'
+import type { Path } from '../source.js'
+import type { RuleIssue } from './rule-issue.js'
+
+/** Generated type names (PascalCase) must not collide across topics and events. */
+export function checkNames(topics: Record<string, unknown>): RuleIssue[] {
+  const issues: RuleIssue[] = []
+  const seen = new Map<string, string>()
+  const claim = (name: string, owner: string, issuePath: Path) => {
+    const previous = seen.get(name)
+    if (previous === undefined) return seen.set(name, owner)
+    issues.push({
+      path: issuePath,
+      at: 'key',
+      message: `its generated type name "${name}" is already taken by ${previous}`,
+      hint: 'rename one of the two so that their PascalCase names differ',
+    })
+  }
+  for (const [topic, spec] of Object.entries(topics)) {
+    claim(`${pascalCase(topic)}Event`, `topic "${topic}"`, ['topics', topic])
+    if (!isPlainObject(spec) || !isPlainObject(spec.events)) continue
+    for (const event of Object.keys(spec.events)) {
+      claim(pascalCase(event), `event "${event}"`, ['topics', topic, 'events', event])
+    }
+  }
+  return issues
+}

@@ -1,0 +1,64 @@
+import path from 'node:path'
+import { isPlainObject } from '../fields.js'
+import type { RuleIssue } from './rule-issue.js'
+
+const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs']
+
+/** Every route names a declared topic, a handler module inside the project, the lambda block it needs, and a dead-letter topic other than its own. */
+export function checkRoutes(raw: Record<string, unknown>, topics: Record<string, unknown>): RuleIssue[] {
+  const issues: RuleIssue[] = []
+  const groups = isPlainObject(raw.consumerGroups) ? raw.consumerGroups : {}
+  for (const [group, groupSpec] of Object.entries(groups)) {
+    if (!isPlainObject(groupSpec) || !isPlainObject(groupSpec.topics)) continue
+    for (const [topic, route] of Object.entries(groupSpec.topics)) {
+      const routePath = ['consumerGroups', group, 'topics', topic]
+      if (!(topic in topics)) {
+        issues.push({
+          path: routePath,
+          at: 'key',
+          message: `routes to topic "${topic}", which is not declared`,
+          hint: `declare it under topics: (declared: ${Object.keys(topics).join(', ') || 'none'})`,
+        })
+      }
+      if (!isPlainObject(route)) continue
+      if (typeof route.handler === 'string') {
+        const problem = handlerProblem(route.handler)
+        if (problem) issues.push({ path: [...routePath, 'handler'], at: 'value', ...problem })
+      }
+      if (route.backend === 'lambda' && !isPlainObject(raw.lambda)) {
+        issues.push({
+          path: [...routePath, 'backend'],
+          at: 'value',
+          message: 'a lambda route needs the top-level lambda block',
+          hint: 'add lambda: { region: us-east-1, functionPrefix: my-app- } to karafka.yml, or use backend: local',
+        })
+      }
+      if (route.deadLetter === topic) {
+        issues.push({
+          path: [...routePath, 'deadLetter'],
+          at: 'value',
+          message: `the dead-letter topic is the topic it consumes ("${topic}")`,
+          hint: `name another topic, such as ${topic}.dlq; failed messages would otherwise come straight back`,
+        })
+      }
+    }
+  }
+  return issues
+}
+
+function handlerProblem(handler: string): { message: string; hint: string } | undefined {
+  const normal = path.posix.normalize(handler.replaceAll('\\', '/'))
+  if (path.posix.isAbsolute(normal) || /^[A-Za-z]:/.test(handler) || normal === '..' || normal.startsWith('../')) {
+    return {
+      message: `the handler "${handler}" is outside the project`,
+      hint: 'give a path relative to the directory of karafka.yml, such as handlers/users.ts',
+    }
+  }
+  if (!HANDLER_EXTENSIONS.includes(path.posix.extname(normal))) {
+    return {
+      message: `the handler "${handler}" is not a module file`,
+      hint: `name a file ending in ${HANDLER_EXTENSIONS.join(', ')}`,
+    }
+  }
+  return undefined
+}
