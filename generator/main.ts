@@ -1,4 +1,3 @@
-import path from 'node:path'
 import { loadManifest, type LoadOptions } from '../src/manifest/index.js'
 import { emitHandlerStubs } from './emitters/handler-stubs.js'
 import { emitKarafkaFile } from './emitters/karafka-file.js'
@@ -26,8 +25,7 @@ export interface CodegenResult extends WritePlan {
 export function runCodegen(options: CodegenOptions): CodegenResult {
   const began = performance.now()
   const manifest = loadManifest(options.manifestPath, options)
-  const shown = path.relative(options.cwd ?? process.cwd(), manifest.file) || manifest.file
-  const model = buildModel(manifest, shown)
+  const model = buildModel(manifest)
   const files: OutputFile[] = [
     ...[emitKarafkaFile(model), ...emitLambdaEntries(model)].map((file) => ({ ...file, kind: 'generated' as const })),
     ...emitHandlerStubs(model).map((file) => ({ ...file, kind: 'stub' as const })),

@@ -33,6 +33,9 @@ if (files.some((file) => /(^|\/)test\/(integration|e2e|reliability)\//.test(file
   process.stderr.write(`test broker: Apache Kafka ${broker.version} at ${env.KAFKA_BROKERS}, ready in ${(broker.startMs / 1000).toFixed(1)} s\n`)
 }
 
+// A warning printed by anything the suite runs comes with the stack that raised it.
+env.NODE_OPTIONS = [env.NODE_OPTIONS, '--trace-warnings'].filter(Boolean).join(' ')
+
 // A canary secret for the whole run: the secrets tests feed it to manifests as passwords,
 // secrets and tokens, and none of the suite's output may ever hold it.
 env.KARAFKA_CANARY_SECRET ??= `canary-${randomBytes(8).toString('hex')}`

@@ -13,11 +13,13 @@ export interface TopologyTopic {
 }
 
 /**
- * What generated code hands the runtime: the app's connection settings as written in the
+ * What generated code hands the runtime: the fingerprint of the manifest it came from, the app's connection settings as written in the
  * manifest (`${VAR}`s are expanded at run time, so secrets never land in generated code)
  * and every topic with its events.
  */
 export interface Topology {
+  /** The fingerprint of the manifest this was generated from (see codegenFingerprint). */
+  fingerprint: string
   app: Record<string, unknown>
   topics: Record<string, TopologyTopic>
 }

@@ -36,8 +36,9 @@ export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
   })
   writer.write(' as const').newLine().blankLine()
 
-  writer.writeLine('/** What the runtime needs: the app settings as written in the manifest, and every topic. */')
+  writer.writeLine('/** What the runtime needs: the fingerprint of the manifest this came from, the app settings as written in it, and every topic. */')
   writer.write('export const topology = ').inlineBlock(() => {
+    writer.writeLine(`fingerprint: ${quote(model.fingerprint)},`)
     writer.writeLine(`app: ${JSON.stringify(model.appTemplate ?? {})},`)
     writer.write('topics: ').inlineBlock(() => {
       for (const topic of model.topics) {

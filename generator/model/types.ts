@@ -7,6 +7,8 @@ export interface CodegenModel {
   root: string
   /** Absolute output directory. */
   outDir: string
+  /** The manifest's codegen fingerprint, written into the topology. */
+  fingerprint: string
   /** The app block as written in the manifest (`${VAR}`s resolved at run time). */
   appTemplate: unknown
   topics: TopicModel[]

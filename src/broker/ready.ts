@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, logLevel } from 'kafkajs'
 import { fixRequestQueue } from '../kafka/request-queue-fix.js'
+import { retry } from '../retry/backoff.js'
 
 fixRequestQueue()
 
@@ -9,13 +9,23 @@ fixRequestQueue()
  * `timeoutMs` passes or `stillStarting()` turns false first.
  */
 export async function waitUntilReady(address: string, timeoutMs: number, stillStarting: () => boolean = () => true): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline && stillStarting()) {
-    if (await answersMetadata(address)) return true
-    await sleep(250)
+  const gaveUp = new Error('the broker process stopped')
+  try {
+    await retry(
+      async () => {
+        if (!stillStarting()) throw gaveUp
+        if (!(await answersMetadata(address))) throw new Error('not answering yet')
+      },
+      { policy: READY_POLL, signal: AbortSignal.timeout(timeoutMs), isRetriable: (error) => error !== gaveUp },
+    )
+    return true
+  } catch {
+    return false
   }
-  return false
 }
+
+/** Asking a starting broker: every 250 ms at first, then up to every second. */
+const READY_POLL = { initialMs: 250, maxMs: 1_000, factor: 1.5 }
 
 /** True when the broker at `address` answers a metadata request within a second or two. */
 export async function answersMetadata(address: string): Promise<boolean> {

@@ -16,7 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv)
   } catch (error) {
-    return report(error)
+    return report(error, await import('../retry/kafka-errors.js'))
   }
 }
 
@@ -57,29 +57,27 @@ function findCommand(argv: string[]): Command {
   throw new ArgumentsError(`unknown command "${argv[0]}"`, 'run karafka --help for the list of commands')
 }
 
-function report(error: unknown): number {
+/** Prints an error as the user should see it; returns the exit code. Kafka's error classes load only when something failed. */
+function report(error: unknown, { causeChain, isKafkaError }: typeof import('../retry/kafka-errors.js')): number {
   if (error instanceof KarafkaError) {
     process.stderr.write(`${error.format()}\n`)
     if (!error.isUserInput && process.env.KARAFKA_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
     return error.isUserInput ? 2 : 1
   }
   if (isKafkaError(error)) {
-    process.stderr.write(`Kafka: ${describeKafkaError(error)}\n  hint: is a broker running where karafka.yml (app.brokers, KAFKA_BROKERS) points? karafka broker start, or karafka dev, starts one\n`)
+    process.stderr.write(`Kafka: ${describeKafkaError(error, causeChain)}\n  hint: is a broker running where karafka.yml (app.brokers, KAFKA_BROKERS) points? karafka broker start, or karafka dev, starts one\n`)
     return 1
   }
   process.stderr.write(`karafka: unexpected error (a bug; please report it with this trace)\n${(error as Error)?.stack ?? String(error)}\n`)
   return 1
 }
 
-function isKafkaError(error: unknown): error is Error {
-  return error instanceof Error && error.name.startsWith('KafkaJS')
-}
-
 /** A kafkajs error and its causes, on one line. */
-function describeKafkaError(error: Error): string {
+function describeKafkaError(error: Error, causeChain: (error: unknown) => unknown[]): string {
   const parts: string[] = []
-  for (let e: unknown = error; e instanceof Error && parts.length < 4; e = (e as Error & { cause?: unknown }).cause) {
-    if (e.message && !parts.includes(e.message)) parts.push(e.message)
+  for (const e of causeChain(error).slice(0, 4)) {
+    const message = e instanceof Error ? e.message : ''
+    if (message && !parts.includes(message)) parts.push(message)
   }
   return parts.join(': ') || error.name
 }

@@ -7,11 +7,15 @@ import { runServerUntilSignal, SERVER_OPTION_HELP, SERVER_OPTIONS } from './run-
 /** `karafka dev`: the embedded default for development. */
 export const dev: Command = {
   words: ['dev'],
-  summary: 'start the dev broker if none answers, migrate topics, serve lambda routes locally, run the server',
+  summary: 'regenerate the code, start the dev broker if none answers, migrate topics, serve lambda routes locally, run the server',
   options: SERVER_OPTIONS,
   optionHelp: SERVER_OPTION_HELP,
   async run({ values, manifestPath }) {
     const manifest = loadManifest(manifestPath)
+    // dev regenerates by itself: the code always matches the manifest it runs.
+    const { runCodegen } = await import('../../generator/main.js')
+    const generated = runCodegen({ manifestPath })
+    for (const file of generated.write) process.stderr.write(`codegen: ${file.kind === 'stub' ? 'created' : 'wrote'} ${path.relative(process.cwd(), file.path)}\n`)
     const { answersMetadata, brokerHome, startBroker } = await import('../broker/index.js')
     const first = manifest.app.brokers[0] ?? '127.0.0.1:9092'
     if (!(await answersMetadata(first))) {

@@ -71,7 +71,7 @@ export const topicsMigrate: Command = {
     await applyPlan(kafka, plan, (step) => out(`done: ${describeStep(step).join(' ')}`))
     const after = await planMigration(kafka, manifest)
     if (after.steps.length > 0 || after.refusals.length > 0) {
-      throw new KarafkaError('KAFKA_UNAVAILABLE', `the cluster still differs from the manifest after migrating:\n${after.steps.map((s) => describeStep(s).join(' ')).join('\n')}`)
+      throw new KarafkaError('MIGRATION_INCOMPLETE', `the cluster still differs from the manifest after migrating:\n${after.steps.map((s) => describeStep(s).join(' ')).join('\n')}`)
     }
     out('The cluster matches the manifest now.')
     return 0

@@ -1,22 +1,31 @@
 import type { EachBatchPayload } from 'kafkajs'
 import type { Monitor } from '../instrumentation/monitor.js'
+import { retry } from '../retry/backoff.js'
 
 /** The batch payload's commit: it commits through the group even while the consumer stops (consumer.commitOffsets then silently does nothing). */
 export type CommitFn = EachBatchPayload['commitOffsetsIfNecessary']
 
-interface Partition {
-  inFlight: Promise<void> | undefined
-  pending: { offset: string; epoch: number; commit: CommitFn } | undefined
+interface Request {
+  offset: string
+  /** Whether the partition is still ours (its scope's answer when the commit goes out). */
+  owns(): boolean
+  commit: CommitFn
 }
 
-const COMMIT_TRIES = 3
+interface Partition {
+  inFlight: Promise<void> | undefined
+  pending: Request | undefined
+}
+
+/** Three tries, 100 ms then 200 ms apart (with jitter): a commit that fails longer waits for the next batch's. */
+const COMMIT_RETRY = { tries: 3, policy: { initialMs: 100, maxMs: 1_000, jitter: 0.2 } }
 
 /**
  * Commits offsets of finished work without making the next batch wait for the broker: one
  * commit per partition is in flight at a time, and a newer offset replaces one still
  * waiting. Only offsets of work already done are ever given here, so commits never run
- * ahead of it. A commit requested before a rebalance (an older epoch) is dropped: the
- * partition may belong to another member by now.
+ * ahead of it. A commit whose partition is no longer ours (a rebalance began) is dropped,
+ * and so are the retries of one a newer offset has replaced.
  */
 export class OffsetCommitter {
   private readonly partitions = new Map<string, Partition>()
@@ -24,15 +33,14 @@ export class OffsetCommitter {
   constructor(
     private readonly group: string,
     private readonly monitor: Monitor,
-    private readonly epoch: () => number,
   ) {}
 
   /** Asks to commit `offset` (the next offset to read) for a partition. */
-  request(topic: string, partition: number, offset: string, epoch: number, commit: CommitFn): void {
+  request(topic: string, partition: number, offset: string, owns: () => boolean, commit: CommitFn): void {
     const key = `${topic}/${partition}`
     const state = this.partitions.get(key) ?? { inFlight: undefined, pending: undefined }
     this.partitions.set(key, state)
-    state.pending = { offset, epoch, commit }
+    state.pending = { offset, owns, commit }
     state.inFlight ??= this.drain(topic, partition, state)
   }
 
@@ -43,18 +51,21 @@ export class OffsetCommitter {
   }
 
   private async drain(topic: string, partition: number, state: Partition): Promise<void> {
+    const ref = { group: this.group, topic, partition }
     try {
       while (state.pending) {
-        const { offset, epoch, commit } = state.pending
+        const { offset, owns, commit } = state.pending
         state.pending = undefined
-        for (let attempt = 1; attempt <= COMMIT_TRIES && epoch === this.epoch(); attempt++) {
-          try {
-            await commit({ topics: [{ topic, partitions: [{ partition, offset }] }] })
-            this.monitor.emit('offsets.committed', { group: this.group, topic, partition, offset })
-            break
-          } catch (error) {
-            this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, group: this.group, topic, partition, offset })
-          }
+        if (!owns()) continue
+        try {
+          await retry(() => commit({ topics: [{ topic, partitions: [{ partition, offset }] }] }), {
+            ...COMMIT_RETRY,
+            isRetriable: () => owns() && state.pending === undefined,
+            onRetry: (error) => this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, ...ref, offset }),
+          })
+          this.monitor.emit('offsets.committed', { ...ref, offset })
+        } catch (error) {
+          this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, ...ref, offset })
         }
       }
     } finally {

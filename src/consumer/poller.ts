@@ -1,9 +1,12 @@
 import type { Consumer, Kafka } from 'kafkajs'
+import { KarafkaError } from '../errors/index.js'
 import { withAdmin } from '../kafka/admin.js'
 import type { Monitor } from '../instrumentation/monitor.js'
 import type { Invoker } from '../invokers/invoker.js'
 import type { Route } from '../manifest/types.js'
 import type { RecordSender } from '../producer/sender.js'
+import { retry, sleep } from '../retry/backoff.js'
+import { isRetriableKafkaError } from '../retry/kafka-errors.js'
 import type { Topology } from '../topology.js'
 import { BatchRunner } from './runner.js'
 
@@ -34,8 +37,8 @@ export class Poller {
   private readonly shutdown = new AbortController()
   private crashed: Error | undefined
   private statistics: NodeJS.Timeout | undefined
-  private rejoinTimer: NodeJS.Timeout | undefined
-  private stopping = false
+  /** Aborted when the poller stops: a rejoin in progress gives up. */
+  private readonly stopping = new AbortController()
   private readonly stats = { consumed: 0, batches: 0, lag: {} as Record<string, number> }
 
   constructor(private readonly options: PollerOptions) {}
@@ -101,9 +104,9 @@ export class Poller {
       if (restart) return monitor.emit('error.occurred', { type: 'consumer.restarting', error, group })
       // kafkajs gives up on some failures of a broker that went away (no group coordinator
       // after its retries); the broker may come back, so rejoin until it does, as Karafka does.
-      if (!this.stopping && brokerUnavailable(error)) {
+      if (!this.stopping.signal.aborted && isRetriableKafkaError(error)) {
         monitor.emit('error.occurred', { type: 'consumer.restarting', error, group })
-        return this.rejoin(consumer, run, REJOIN_FIRST_MS)
+        return this.rejoin(consumer, run)
       }
       this.crashed = error
       monitor.emit('error.occurred', { type: 'consumer.crashed', error, group })
@@ -111,18 +114,21 @@ export class Poller {
     await run()
   }
 
-  /** Connects and runs the (crashed, disconnected) consumer again after `delayMs`, backing off while the broker stays away. */
-  private rejoin(consumer: Consumer, run: () => Promise<void>, delayMs: number): void {
-    this.rejoinTimer = setTimeout(async () => {
-      if (this.stopping) return
-      try {
-        await consumer.connect()
-        await run() // a crash from here on comes back through the CRASH event
-      } catch (error) {
-        this.options.monitor.emit('error.occurred', { type: 'consumer.restarting', error: error as Error, group: this.options.group })
-        this.rejoin(consumer, run, Math.min(delayMs * 2, REJOIN_MAX_MS))
-      }
-    }, delayMs)
+  /** Connects and runs the (crashed, disconnected) consumer again, backing off while the broker stays away, until it runs or the poller stops. */
+  private rejoin(consumer: Consumer, run: () => Promise<void>): void {
+    const { monitor, group } = this.options
+    const signal = this.stopping.signal
+    sleep(REJOIN.initialMs, signal)
+      .then(() =>
+        retry(
+          async () => {
+            await consumer.connect()
+            await run() // a crash from here on comes back through the CRASH event
+          },
+          { policy: REJOIN, signal, onRetry: (error) => monitor.emit('error.occurred', { type: 'consumer.restarting', error: error as Error, group }) },
+        ),
+      )
+      .catch(() => {}) // the poller stopped meanwhile
   }
 
   /** The error that stopped the consumer for good, if any. */
@@ -137,14 +143,13 @@ export class Poller {
   async stop(timeoutMs: number): Promise<boolean> {
     const consumer = this.consumer
     if (!consumer) return true
-    this.stopping = true
-    clearTimeout(this.rejoinTimer)
+    this.stopping.abort()
     clearInterval(this.statistics)
     this.runner?.stop()
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => {
-        this.shutdown.abort(new Error('shutdown timeout reached'))
+        this.shutdown.abort(new KarafkaError('SHUTDOWN_TIMEOUT', `the shutdown timeout (${timeoutMs} ms) ran out`))
         resolve(false)
       }, timeoutMs)
     })
@@ -155,17 +160,8 @@ export class Poller {
   }
 }
 
-const REJOIN_FIRST_MS = 1_000
-const REJOIN_MAX_MS = 30_000
-/** kafkajs errors that mean the broker (or the group coordinator on it) cannot be reached. */
-const UNREACHABLE = new Set(['KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound', 'KafkaJSNumberOfRetriesExceeded'])
-
-function brokerUnavailable(error: Error): boolean {
-  for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
-    if (UNREACHABLE.has(e.name) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(e.message)) return true
-  }
-  return false
-}
+/** Rejoining after kafkajs gave up on an unreachable broker: 1 s, doubling to 30 s, with jitter so that pollers spread out. */
+const REJOIN = { initialMs: 1_000, maxMs: 30_000, jitter: 0.2 }
 
 function parseKey(key: string): { topic: string; partition: number } {
   const at = key.lastIndexOf('/')

@@ -25,6 +25,10 @@ export type ErrorType =
   | 'lambda.invoke.error'
   | 'listener.error'
   | 'app.shutdown.timeout'
+  /** kafkajs logged an error (a broker it cannot reach, a crash, a failed request). */
+  | 'kafka.error'
+  /** kafkajs logged a warning (a rebalance it rejoins, a metadata refresh). */
+  | 'kafka.warning'
 
 export interface EventPayloads {
   'app.running': { groups: string[]; backend: string }
@@ -46,6 +50,8 @@ export interface EventPayloads {
   'error.occurred': { type: ErrorType; error: Error; group?: string; topic?: string; partition?: number; offset?: string }
   /** Handler log lines (ctx.logger), routed through the monitor like everything else. */
   'consumer.log': PartitionRef & { level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> | undefined }
+  /** kafkajs's own info and debug log lines (its warnings and errors are error.occurred). */
+  'client.log': { namespace: string; message: string; fields: Record<string, unknown> }
 }
 
 export type EventName = keyof EventPayloads
@@ -69,4 +75,5 @@ export const EVENT_NAMES = [
   'statistics.emitted',
   'error.occurred',
   'consumer.log',
+  'client.log',
 ] as const satisfies readonly EventName[]

@@ -38,9 +38,10 @@ const FORMATS: { [E in EventName]?: (p: EventPayloads[E]) => Line } = {
   'offsets.committed': (p) => ({ level: 'debug', text: `${where(p)}: committed offset ${p.offset}` }),
   'lambda.invoked': (p) => ({ level: 'debug', text: `${where(p)}: ${p.functionName} invoked with ${p.messages} messages in ${p.durationMs} ms (status ${p.statusCode}${p.functionError ? `, ${p.functionError}` : ''})` }),
   'error.occurred': (p) => ({
-    level: 'error',
+    level: p.type === 'kafka.warning' ? 'warn' : 'error',
     text: `${p.group ? `[${p.group}] ` : ''}${p.topic ? `${p.topic}/${p.partition}: ` : ''}${p.type}: ${p.error.message}`,
   }),
+  'client.log': (p) => ({ level: 'debug', text: `kafkajs ${p.namespace}: ${p.message}`, fields: p.fields }),
   'consumer.log': (p) => ({ level: p.level, text: `${where(p)}: ${p.message}`, ...(p.fields ? { fields: p.fields } : {}) }),
 }
 

@@ -1,7 +1,9 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { KarafkaError } from '../errors/index.js'
 import type { Monitor } from '../instrumentation/monitor.js'
+import { codegenFingerprint } from '../manifest/fingerprint.js'
 import type { Manifest } from '../manifest/types.js'
+import { isTransientAwsError } from '../retry/aws-errors.js'
 import { toAwsRecord, type AwsKafkaEvent, type AwsKafkaRecord, type PartialResult } from '../lambda/event.js'
 import type { InvokeRequest, InvokeResult, Invoker } from './invoker.js'
 
@@ -16,19 +18,22 @@ export const MAX_EVENT_BYTES = 6 * 1024 * 1024 - 16 * 1024
  */
 export function createLambdaInvoker(manifest: Manifest, monitor: Monitor, client: LambdaClient = createLambdaClient(manifest, { localCredentials: true })): Invoker {
   const alias = manifest.lambda?.alias ?? 'live'
+  // The server checked its own generated code against the manifest at start: this is its fingerprint.
+  const fingerprint = codegenFingerprint(manifest)
   return {
     async invoke({ route, records, context }: InvokeRequest): Promise<InvokeResult> {
       const functionName = route.functionName
       if (!functionName) throw new KarafkaError('INVOKE_FAILED', `route ${route.group}/${route.topic} has no Lambda function`)
       const batchKey = `${route.topic}-${context.partition}`
       const ref = { group: route.group, topic: route.topic, partition: context.partition }
+      const where = { topic: route.topic, partition: context.partition, route: `${route.group}/${route.topic}` }
       let consumed: string | undefined
       for (const chunk of splitRecords(records.map(toAwsRecord))) {
         const event: AwsKafkaEvent = {
           eventSource: 'SelfManagedKafka',
           bootstrapServers: manifest.app.brokers.join(','),
           records: { [batchKey]: chunk },
-          karafka: { partial: true, attempt: context.attempt, group: route.group },
+          karafka: { partial: true, attempt: context.attempt, group: route.group, fingerprint },
         }
         const payload = Buffer.from(JSON.stringify(event))
         monitor.emit('lambda.invoke', () => ({ ...ref, functionName, messages: chunk.length, bytes: payload.length }))
@@ -39,27 +44,28 @@ export function createLambdaInvoker(manifest: Manifest, monitor: Monitor, client
         } catch (error) {
           const err = error as Error & { $metadata?: { httpStatusCode?: number }; name: string }
           monitor.emit('error.occurred', { type: 'lambda.invoke.error', error: err, ...ref })
-          const status = err.$metadata?.httpStatusCode
-          const transient = status === undefined || status === 429 || status >= 500 || /TooManyRequests|Throttl|ECONNREFUSED|ECONNRESET|socket|timeout/i.test(`${err.name} ${err.message}`)
+          // Throttled, a network or server failure, or no answer at all: the function did not fail, so it is not an attempt.
+          const transient = isTransientAwsError(err) || err.$metadata?.httpStatusCode === undefined
           return { consumed, error: new KarafkaError('INVOKE_FAILED', `invoking ${functionName}:${alias} failed: ${err.name}: ${err.message}`, { cause: err, retriable: transient }), transient }
         }
         const body = response.Payload ? Buffer.from(response.Payload).toString('utf8') : ''
         monitor.emit('lambda.invoked', () => ({ ...ref, functionName, messages: chunk.length, durationMs: Math.round(performance.now() - started), statusCode: response.StatusCode ?? 0, functionError: response.FunctionError }))
         if (response.FunctionError) {
           const detail = parseJson(body) as { errorType?: string; errorMessage?: string } | undefined
-          const error = new Error(`${functionName} failed (${response.FunctionError}): ${detail?.errorType ?? 'Error'}: ${detail?.errorMessage ?? body}`)
-          error.name = detail?.errorType ?? 'FunctionError'
-          return { consumed, error }
+          const error = new KarafkaError('FUNCTION_ERROR', `${functionName} failed (${response.FunctionError}): ${detail?.errorType ?? 'Error'}: ${detail?.errorMessage ?? body}`, where)
+          return { consumed, error: named(error, detail?.errorType ?? 'FunctionError') }
         }
         const result = parseJson(body) as PartialResult | undefined
         if (!result || typeof result.consumed !== 'object') {
-          return { consumed, error: new Error(`${functionName} answered without a partial result; is it a karafka-ts entry? (${body.slice(0, 200)})`) }
+          return { consumed, error: new KarafkaError('INVOKE_FAILED', `${functionName} answered without a partial result; is it a karafka-ts entry? (${body.slice(0, 200)})`, where) }
         }
         consumed = result.consumed[batchKey] ?? consumed
+        if (result.error?.code === 'CODEGEN_STALE') {
+          // Not the handler's failure: wait (uncounted) for a deploy that matches the poller.
+          return { consumed, error: new KarafkaError('CODEGEN_STALE', `${functionName}: ${result.error.message}`, where), transient: true }
+        }
         if (result.error) {
-          const error = new Error(result.error.message)
-          error.name = result.error.name
-          return { consumed, error }
+          return { consumed, error: named(new KarafkaError('HANDLER_FAILED', result.error.message, where), result.error.name) }
         }
       }
       return { consumed }
@@ -99,6 +105,12 @@ export function createLambdaClient(manifest: Manifest, { localCredentials = fals
     // A local endpoint (karafka lambda serve) needs no real credentials.
     ...(local && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   })
+}
+
+/** The error under the name of the error class the function reported: dead-letter records carry it as error_class. */
+function named(error: KarafkaError, name: string): KarafkaError {
+  error.name = name
+  return error
 }
 
 function parseJson(text: string): unknown {

@@ -59,7 +59,7 @@ export function createLocalInvoker(definitions: Map<string, ConsumerDefinition>,
         await (definition.fn as unknown as AnyConsumerFn)(messages, ctx)
         return { consumed: messages.at(-1)?.offset }
       } catch (error) {
-        return { consumed: marked, error: error instanceof Error ? error : new Error(String(error)) }
+        return { consumed: marked, error: error instanceof Error ? error : new KarafkaError('HANDLER_FAILED', `the handler threw a non-error: ${String(error)}`, { route: `${route.group}/${route.topic}` }) }
       }
     },
   }

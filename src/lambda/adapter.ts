@@ -32,10 +32,16 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
 
   return async (event, context) => {
     const partial = event.karafka?.partial === true
+    // The poller runs generated code of its own: schemas that differ from this function's would decode differently.
+    const theirs = event.karafka?.fingerprint
+    if (partial && theirs !== undefined && theirs !== topology.fingerprint) {
+      const message = `this function was built from another version of karafka.yml than the poller's (fingerprint ${topology.fingerprint}, the poller's ${theirs}): run karafka codegen, then karafka deploy`
+      return { consumed: {}, error: { name: 'KarafkaError', code: 'CODEGEN_STALE', message } }
+    }
     const consumed: Record<string, string> = {}
     const deadline = new AbortController()
     const remaining = context?.getRemainingTimeInMillis?.()
-    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(new Error('the Lambda deadline is near')), Math.max(0, remaining - DEADLINE_MARGIN_MS))
+    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(new KarafkaError('LAMBDA_DEADLINE', 'the Lambda deadline is near')), Math.max(0, remaining - DEADLINE_MARGIN_MS))
     try {
       for (const [batchKey, records] of Object.entries(event.records)) {
         const messages: Message[] = []

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { KarafkaError } from '../errors/index.js'
+import { assertFresh } from '../manifest/fingerprint.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import { createZip } from './zip.js'
 
@@ -34,13 +35,14 @@ export function lambdaRoutes(manifest: Manifest, only?: string): Route[] {
  * @throws KarafkaError CODEGEN_FAILED when the entry was not generated.
  */
 export async function buildFunctions(manifest: Manifest, routes: Route[], onProgress: (text: string) => void = () => {}): Promise<BuiltFunction[]> {
+  if (routes.length > 0) assertGeneratedFresh(manifest)
   const { build } = await import('esbuild')
   const dist = path.join(manifest.root, 'dist', 'lambda')
   const built: BuiltFunction[] = []
   for (const route of routes) {
     const functionName = route.functionName!
     const entry = path.join(manifest.root, manifest.codegen.outDir, 'lambda', `${route.group}.${route.topic}.ts`)
-    if (!existsSync(entry)) throw new KarafkaError('CODEGEN_FAILED', `the Lambda entry ${path.relative(process.cwd(), entry)} does not exist`, { hint: 'run karafka codegen first' })
+    if (!existsSync(entry)) throw new KarafkaError('CODEGEN_MISSING', `the Lambda entry ${path.relative(process.cwd(), entry)} does not exist`, { hint: 'run karafka codegen first' })
     onProgress(`bundling ${functionName} (${route.group}/${route.topic})...`)
     const outdir = path.join(dist, functionName)
     const result = await build({
@@ -65,6 +67,18 @@ export async function buildFunctions(manifest: Manifest, routes: Route[], onProg
     built.push({ route, functionName, bundle: path.join(outdir, 'index.mjs'), zip: zipFile, sha256: createHash('sha256').update(zip).digest('base64'), bytes: zip.length, changed })
   }
   return built
+}
+
+/**
+ * The generated code a bundle would carry was made from this manifest: read from karafka.ts's
+ * text, since building does not run it.
+ * @throws KarafkaError CODEGEN_MISSING or CODEGEN_STALE.
+ */
+function assertGeneratedFresh(manifest: Manifest): void {
+  const file = path.join(manifest.root, manifest.codegen.outDir, 'karafka.ts')
+  const shown = path.relative(process.cwd(), file) || file
+  if (!existsSync(file)) throw new KarafkaError('CODEGEN_MISSING', `the generated code ${shown} does not exist`, { hint: 'run karafka codegen first' })
+  assertFresh(manifest, /^\s*fingerprint: '([0-9a-f]+)',$/m.exec(readFileSync(file, 'utf8'))?.[1], shown)
 }
 
 /** esbuild's target for a Lambda runtime: the bundle uses what that Node version has. */

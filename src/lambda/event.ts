@@ -17,13 +17,15 @@ export interface AwsKafkaEvent {
   eventSource: 'SelfManagedKafka' | 'aws:kafka'
   bootstrapServers?: string
   records: Record<string, AwsKafkaRecord[]>
-  karafka?: { partial?: boolean; attempt?: number; group?: string }
+  /** Sent by the karafka poller only: partial answers, the attempt, the group, and the fingerprint of the generated code it runs. */
+  karafka?: { partial?: boolean; attempt?: number; group?: string; fingerprint?: string }
 }
 
 /** The answer to a poller's partial invocation: the last consumed offset per `topic-partition`, and the error if any. */
 export interface PartialResult {
   consumed: Record<string, string>
-  error?: { name: string; message: string }
+  /** The handler's error; `code` CODEGEN_STALE when the function was built from another manifest than the poller's. */
+  error?: { name: string; message: string; code?: string }
 }
 
 /** Decodes one AWS Kafka record into the runtime's raw record. */

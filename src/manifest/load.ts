@@ -72,7 +72,7 @@ export function parseManifest(text: string, shown: string, absolute: string, env
     throw new ManifestError(shown, [{ file: shown, line: 1, col: 1, path: '', message: 'the manifest is not a mapping', hint: 'start from the example of karafka init: app:, topics:, consumerGroups:' }])
   }
   const parsed = manifestSchema.safeParse(raw)
-  const ruled = fromRuleIssues(source, checkRules(raw))
+  const ruled = fromRuleIssues(source, checkRules(raw, path.dirname(absolute)))
   // A rule's message says more than the schema's about the same field.
   const ruledPaths = new Set(ruled.map((issue) => issue.path))
   const schemaIssues = parsed.success ? [] : fromZodIssues(source, parsed.error.issues, (at) => allowedKeysAt(manifestSchema, at)).filter((issue) => !ruledPaths.has(issue.path))

@@ -21,7 +21,8 @@ export interface ManifestSource {
 /** Parses YAML text keeping source ranges. Syntax errors are in `doc.errors`. */
 export function parseSource(file: string, text: string): ManifestSource {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true })
+  // logLevel error: the loader reports what yaml would only warn about (such as a list used as a key), located.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true, logLevel: 'error' })
   const position = (offset: number): Position => lineCounter.linePos(offset)
 
   return {

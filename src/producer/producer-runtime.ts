@@ -1,5 +1,6 @@
 import { Partitioners, type Admin, type Producer } from 'kafkajs'
 import { createKafka } from '../kafka/client.js'
+import type { Monitor } from '../instrumentation/monitor.js'
 import type { AppConfig } from '../manifest/types.js'
 import { OrderedSender, type BatchSender } from './sender.js'
 
@@ -13,13 +14,14 @@ export interface ProducerRuntime {
 }
 
 /**
- * Creates the producer runtime for `app`; nothing connects until the first send.
+ * Creates the producer runtime for `app`; nothing connects until the first send. With a
+ * monitor, kafkajs's log lines go to it.
  * `app` is a function so that `${VAR}`s are resolved then, not at import time.
  */
-export function createProducerRuntime(app: () => AppConfig): ProducerRuntime {
+export function createProducerRuntime(app: () => AppConfig, monitor?: Monitor): ProducerRuntime {
   let producer: Promise<Producer> | undefined
   let admin: Promise<Admin> | undefined
-  const kafka = memo(() => createKafka(app(), '-producer'))
+  const kafka = memo(() => createKafka(app(), '-producer', monitor))
   const getAdmin = () =>
     (admin ??= (async () => {
       const client = kafka().admin()

@@ -1,5 +1,6 @@
 import { Partitioners, type Admin, type PartitionMetadata, type Message as KafkaMessage, type Producer, type RecordMetadata } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
+import { isKafkaUnreachable } from '../retry/kafka-errors.js'
 
 /** Where a sent message landed. */
 export interface Delivery {
@@ -124,9 +125,9 @@ export class OrderedSender implements RecordSender {
     try {
       const metadata = await (await this.admin()).fetchTopicMetadata({ topics: [topic] })
       count = metadata.topics[0]?.partitions.length ?? 0
-      if (count === 0) throw new Error('the topic has no partitions')
+      if (count === 0) throw new KarafkaError('PRODUCE_FAILED', 'the topic has no partitions', { topic })
     } catch (cause) {
-      const unreachable = /connect|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|broker/i.test(String((cause as Error).message))
+      const unreachable = isKafkaUnreachable(cause)
       throw new KarafkaError('PRODUCE_FAILED', `cannot send to topic "${topic}": ${(cause as Error).message}`, {
         cause,
         topic,

@@ -38,9 +38,9 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const monitor = options.monitor ?? new Monitor()
   const routes = selectRoutes(manifest, options)
   const topology = await loadTopology(manifest)
-  const producer = createProducerRuntime(() => manifest.app)
+  const producer = createProducerRuntime(() => manifest.app, monitor)
   const invoker = await createInvoker(manifest, routes, producer, monitor)
-  const kafka = createKafka(manifest.app)
+  const kafka = createKafka(manifest.app, '', monitor)
   const groups = [...new Set(routes.map((r) => r.group))]
   const pollers = groups.map(
     (group) =>
@@ -74,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         monitor.emit('app.stopping', { signal })
         const results = await Promise.all(pollers.map((p) => p.stop(manifest.app.shutdownTimeoutMs)))
         if (results.includes(false)) {
-          monitor.emit('error.occurred', { type: 'app.shutdown.timeout', error: new Error(`in-flight batches did not finish within ${manifest.app.shutdownTimeoutMs} ms; their offsets were not committed`) })
+          monitor.emit('error.occurred', { type: 'app.shutdown.timeout', error: new KarafkaError('SHUTDOWN_TIMEOUT', `in-flight batches did not finish within ${manifest.app.shutdownTimeoutMs} ms; their offsets were not committed`) })
         }
         await producer.close()
         unsubscribe()

@@ -3,6 +3,7 @@ import type { ConsumerDefinition, Message } from '../consumer/types.js'
 import { KarafkaError } from '../errors/index.js'
 import { createLocalInvoker, loadHandlers } from '../invokers/local.js'
 import type { Logger } from '../instrumentation/logger.js'
+import { assertFresh } from '../manifest/fingerprint.js'
 import { loadManifest } from '../manifest/load.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import { EVENT_NAME_HEADER, encodeEnvelope } from '../producer/envelope.js'
@@ -79,6 +80,7 @@ export class TestHarness {
     if (!route) throw new KarafkaError('ARGUMENTS_INVALID', `the manifest has no route ${group}/${topic}`)
     const definitions = await loadHandlers(this.manifest, [route])
     const definition = definitions.get(`${group}/${topic}`) as ConsumerDefinition
+    assertFresh(this.manifest, definition.topology.fingerprint, `the generated code of ${group}/${topic}`)
     this.topology ??= definition.topology
     const invoker = createLocalInvoker(definitions, (topology) => createResponderSet(topology, this.sender))
     const harness = this

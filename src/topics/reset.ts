@@ -20,7 +20,7 @@ export async function resetOffsets(kafka: Kafka, group: string, topic: string, t
     const { groups } = await admin.describeGroups([group])
     const members = groups[0]?.members.length ?? 0
     if (members > 0) {
-      throw new KarafkaError('KAFKA_UNAVAILABLE', `consumer group ${group} has ${members} active member${members === 1 ? '' : 's'} (state ${groups[0]?.state}): its offsets cannot be moved while it runs`, {
+      throw new KarafkaError('GROUP_ACTIVE', `consumer group ${group} has ${members} active member${members === 1 ? '' : 's'} (state ${groups[0]?.state}): its offsets cannot be moved while it runs`, {
         hint: `stop every karafka server of group ${group}, then run the reset again`,
       })
     }

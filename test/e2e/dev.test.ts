@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, it } from 'node:test'
 import { runCodegen } from '../../generator/main.js'
@@ -8,7 +9,7 @@ import { BIN, karafka } from '../helpers/cli.js'
 import { uniqueName } from '../helpers/kafka.js'
 import { tempProject } from '../helpers/project.js'
 
-it('karafka dev migrates the topics, serves lambda routes locally and runs the server until SIGTERM', async () => {
+it('karafka dev regenerates stale code, migrates the topics, serves lambda routes locally and runs the server until SIGTERM', async () => {
   const [users, orders, group] = [uniqueName('users'), uniqueName('orders'), uniqueName('dev')]
   const project = tempProject({
     'karafka.yml': `app:
@@ -35,6 +36,8 @@ consumerGroups:
   })
   after(() => project.remove())
   runCodegen({ manifestPath: path.join(project.dir, 'karafka.yml'), cwd: project.dir })
+  // The manifest moves on after codegen: dev regenerates by itself instead of running stale code.
+  project.write('karafka.yml', readFileSync(path.join(project.dir, 'karafka.yml'), 'utf8').replace('user_created: { id: integer }', 'user_created: { id: integer }\n      user_renamed: { id: integer }'))
   const manifest = ['--manifest', path.join(project.dir, 'karafka.yml')]
   const { AWS_ENDPOINT_URL_LAMBDA: _endpoint, ...env } = process.env
   const dev = spawn(process.execPath, [BIN, 'dev', ...manifest], { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -44,6 +47,7 @@ consumerGroups:
   const exited = new Promise<number | null>((resolve) => dev.on('exit', resolve))
   try {
     await waitFor('the server to run', () => /Running karafka-ts server/.test(output), 60_000)
+    assert.match(output, /codegen: wrote .*generated\/karafka\.ts/)
     assert.match(output, new RegExp(`topics: ${users} create`))
     assert.match(output, /lambda routes run through the local Invoke API at http:\/\/127\.0\.0\.1:\d+/)
     assert.equal((await karafka(['produce', users, 'user_created', '{"id":1}', ...manifest])).code, 0)

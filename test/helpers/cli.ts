@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { main } from '../../src/cli/bin.js'
 
 export const BIN = fileURLToPath(new URL('../../bin/karafka.js', import.meta.url))
 
@@ -29,4 +30,18 @@ export function karafka(args: string[], options: { cwd?: string; env?: NodeJS.Pr
       resolve({ code: code ?? 1, stdout, stderr })
     })
   })
+}
+
+/** Runs the CLI in this process (fast, for many runs), capturing what it prints. */
+export async function karafkaInProcess(argv: string[]): Promise<CliResult> {
+  const out = { stdout: '', stderr: '' }
+  const [stdoutWrite, stderrWrite] = [process.stdout.write, process.stderr.write]
+  process.stdout.write = ((chunk: string | Uint8Array) => ((out.stdout += chunk.toString()), true)) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array) => ((out.stderr += chunk.toString()), true)) as typeof process.stderr.write
+  try {
+    return { code: await main(argv), ...out }
+  } finally {
+    process.stdout.write = stdoutWrite
+    process.stderr.write = stderrWrite
+  }
 }

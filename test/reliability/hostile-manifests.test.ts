@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { parseDocument, isMap, isScalar, visit, type Document } from 'yaml'
-import { main } from '../../src/cli/bin.js'
+import { karafkaInProcess as cli } from '../helpers/cli.js'
 import { seeded } from '../helpers/ledger.js'
 import { CODEGEN_MANIFEST, INVOICE_SCHEMA, REPO } from '../helpers/project.js'
 
@@ -173,20 +173,6 @@ function snapshot(dir: string): Map<string, string> {
   }
   walk(dir)
   return files
-}
-
-/** Runs the CLI in this process, capturing what it prints. */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = { stdout: '', stderr: '' }
-  const [stdoutWrite, stderrWrite] = [process.stdout.write, process.stderr.write]
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out.stdout += chunk.toString()), true)) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => ((out.stderr += chunk.toString()), true)) as typeof process.stderr.write
-  try {
-    return { code: await main(argv), ...out }
-  } finally {
-    process.stdout.write = stdoutWrite
-    process.stderr.write = stderrWrite
-  }
 }
 
 describe(`hostile manifests: ${COUNT} mutations (seed ${SEED})`, () => {

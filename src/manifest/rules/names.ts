@@ -1,9 +1,9 @@
 import { isPlainObject } from '../fields.js'
-import { pascalCase } from '../names.js'
+import { camelCase, pascalCase } from '../names.js'
 import type { Path } from '../source.js'
 import type { RuleIssue } from './rule-issue.js'
 
-/** Generated type names (PascalCase) must not collide across topics and events. */
+/** Generated names must not collide: type names (PascalCase) across topics and events, and responder methods with tombstone(key). */
 export function checkNames(topics: Record<string, unknown>): RuleIssue[] {
   const issues: RuleIssue[] = []
   const seen = new Map<string, string>()
@@ -22,6 +22,9 @@ export function checkNames(topics: Record<string, unknown>): RuleIssue[] {
     if (!isPlainObject(spec) || !isPlainObject(spec.events)) continue
     for (const event of Object.keys(spec.events)) {
       claim(pascalCase(event), `event "${event}"`, ['topics', topic, 'events', event])
+      if (camelCase(event) === 'tombstone') {
+        issues.push({ path: ['topics', topic, 'events', event], at: 'key', message: 'an event may not be named "tombstone"', hint: 'every responder has tombstone(key) already; rename the event' })
+      }
     }
   }
   return issues

@@ -1,23 +1,21 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
-import { backoffFor, RetryTracker } from '../../../src/consumer/retries.js'
+import { RetryTracker } from '../../../src/consumer/retries.js'
 
-it('backoff doubles from backoffMs up to maxBackoffMs', () => {
-  const retry = { attempts: 5, backoffMs: 1000, maxBackoffMs: 30_000 }
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffFor(retry, n)), [1000, 2000, 4000, 8000, 16000, 30000, 30000])
-})
-
-it('attempts count per offset and restart when the batch made progress', () => {
+it('attempts count per offset and start over at another offset or a revoked partition', () => {
   const tracker = new RetryTracker()
   assert.equal(tracker.attemptFor('t/0', '10'), 1)
-  assert.equal(tracker.failed('t/0', '10', 1, '10'), 1)
+  tracker.failed('t/0', '10', 1)
   assert.equal(tracker.attemptFor('t/0', '10'), 2)
-  assert.equal(tracker.failed('t/0', '10', 2, '10'), 2)
+  tracker.failed('t/0', '10', 2)
   assert.equal(tracker.attemptFor('t/0', '10'), 3)
-  // A retry that got past 10 (marked) and failed at 12: a first failure of 12.
-  assert.equal(tracker.failed('t/0', '12', 3, '10'), 1)
+  assert.equal(tracker.attemptFor('t/0', '11'), 1, 'a chunk starting elsewhere is a first attempt')
+  tracker.failed('t/0', '12', 1)
   assert.equal(tracker.attemptFor('t/0', '10'), 1)
   assert.equal(tracker.attemptFor('t/0', '12'), 2)
+  tracker.clear('t/0')
+  assert.equal(tracker.attemptFor('t/0', '12'), 1, 'cleared after a success')
+  tracker.failed('t/0', '12', 4)
   tracker.retain(new Set(['t/1']))
   assert.equal(tracker.attemptFor('t/0', '12'), 1, 'a revoked partition starts over')
 })

@@ -23,6 +23,7 @@ it("decodes AWS's documented event: base64 key and value, headers as byte arrays
 })
 
 const topology = {
+  fingerprint: 'test',
   app: { clientId: 'adapter-test', brokers: '127.0.0.1:1' },
   topics: { mytopic: { key: undefined, events: { note: { schema: z.object({ text: z.string() }), method: 'note' } } } },
 }
@@ -54,6 +55,19 @@ it('answers the poller with a partial result: what was consumed, and the error',
   const notes = ['a', 'b', 'bad', 'c'].map((text) => ({ event_name: 'note', payload: { text } }))
   assert.deepEqual(await handler(eventOf(notes, true)), { consumed: { 'mytopic-0': '16' }, error: { name: 'TypeError', message: 'bad note' } })
   assert.deepEqual(await handler(eventOf(notes.slice(0, 2), true)), { consumed: { 'mytopic-0': '16' } })
+})
+
+it('refuses a poller whose generated code has another fingerprint, without running the handler', async () => {
+  let ran = false
+  const handler = createLambdaHandler(createConsumerDefinition('g', 'mytopic', topology, () => void (ran = true)))
+  const event = eventOf([{ event_name: 'note', payload: { text: 'hi' } }], true)
+  const stale = await handler({ ...event, karafka: { ...event.karafka, fingerprint: 'other' } })
+  assert.equal(stale?.error?.code, 'CODEGEN_STALE')
+  assert.match(stale?.error?.message ?? '', /run karafka codegen, then karafka deploy/)
+  assert.deepEqual(stale?.consumed, {})
+  assert.equal(ran, false)
+  assert.deepEqual(await handler({ ...event, karafka: { ...event.karafka, fingerprint: 'test' } }), { consumed: { 'mytopic-0': '15' } })
+  assert.equal(ran, true)
 })
 
 it('aborts ctx.signal a second before the function deadline', async () => {
