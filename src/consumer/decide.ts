@@ -13,7 +13,7 @@ export interface ChunkOutcome {
   offsets: readonly string[]
   /** The attempt this run was: 1, unless its first offset failed before. */
   attempt: number
-  /** The last offset the handler consumed (all of them, or up to its last `markAsConsumed`). */
+  /** After a failure, the last offset the handler consumed (up to its last `markAsConsumed`), if any. */
   consumed: string | undefined
   error: Error | undefined
   /** A failure that is not the handler's (throttling, network): it does not count as an attempt. */
@@ -33,7 +33,7 @@ export type Decision =
  * The batch flow's rules, with no I/O: from a chunk's outcome, the attempts so far and the
  * route's retry and dead-letter settings, what happens next.
  *
- * - Everything consumed: commit past the last message, continue.
+ * - No error: everything was consumed; commit past the last message, continue.
  * - A failure commits what the handler consumed, then concerns the first message after it.
  *   It is that offset's `failures`-th failure in a row: the attempt number when the chunk began
  *   there, else its first. A transient failure is not counted.
@@ -44,8 +44,8 @@ export type Decision =
  */
 export function decide(outcome: ChunkOutcome, policy: FailurePolicy): Decision {
   const { offsets, attempt, consumed, error } = outcome
-  const last = offsets.at(-1)
-  if (!error) return { action: 'continue', commitAfter: consumed ?? last! }
+  // Returning means the whole chunk is consumed (the invokers make sure of it).
+  if (!error) return { action: 'continue', commitAfter: offsets.at(-1)! }
   const offset = consumed === undefined ? offsets[0]! : nextOffset(consumed)
   const backoff = { initialMs: policy.retry.backoffMs, maxMs: policy.retry.maxBackoffMs }
   if (outcome.transient) {

@@ -68,6 +68,11 @@ export function createLambdaInvoker(manifest: Manifest, monitor: Monitor, client
           return { consumed, error: named(new KarafkaError('HANDLER_FAILED', result.error.message, where), result.error.name) }
         }
       }
+      // Returning means everything was consumed: a function that says less without an error is not trusted with a skip.
+      const last = records.at(-1)?.offset
+      if (consumed !== last) {
+        return { consumed, error: new KarafkaError('INVOKE_FAILED', `${functionName} answered without an error but consumed only up to offset ${consumed ?? '(none)'} of ${records[0]?.offset}-${last}`, where) }
+      }
       return { consumed }
     },
   }

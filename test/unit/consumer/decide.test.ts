@@ -18,6 +18,12 @@ describe('the batch flow decision table', () => {
     assert.deepEqual(decide(outcome({}), policy), { action: 'continue', commitAfter: '12' })
   })
 
+  it('with one attempt, a failure past the chunk is still retried: only a message in hand can be dead-lettered', () => {
+    const once: FailurePolicy = { ...policy, retry: { ...policy.retry, attempts: 1 } }
+    assert.deepEqual(decide(outcome({ consumed: '12', error: failure }), once), { action: 'retry', commitAfter: '12', offset: '13', failures: 1, backoffMs: 1000, counted: true, exhausted: true })
+    assert.deepEqual(decide(outcome({ consumed: '10', error: failure }), once), { action: 'dead-letter', commitAfter: '10', offset: '11', index: 1, failures: 1 })
+  })
+
   it('a first failure at the first message retries it after backoffMs, committing nothing', () => {
     assert.deepEqual(decide(outcome({ error: failure }), policy), { action: 'retry', commitAfter: undefined, offset: '10', failures: 1, backoffMs: 100, counted: true, exhausted: false })
   })
