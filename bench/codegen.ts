@@ -23,14 +23,17 @@ export interface CodegenFigure {
 }
 
 export function manifestWithTopics(count: number): string {
-  const topics = Array.from({ length: count }, (_, i) => `  topic_${i}:
+  const topics = Array.from(
+    { length: count },
+    (_, i) => `  topic_${i}:
     partitions: 3
     key: accountId
     events:
       created_${i}: { accountId: string, name: string, tags: [string], at: timestamp }
       updated_${i}: { accountId: string, changes: { field: string, value: json }, version: integer }
       archived_${i}: { accountId: string, reason?: "enum(user,admin,system)" }
-      merged_${i}: { accountId: string, into: string, items: [{ id: string, qty: integer }] }`)
+      merged_${i}: { accountId: string, into: string, items: [{ id: string, qty: integer }] }`,
+  )
   const routes = Array.from({ length: count }, (_, i) => `      topic_${i}: { handler: handlers/topic_${i}.ts }`)
   return `app: { clientId: bench, brokers: 127.0.0.1:9092 }\ntopics:\n${topics.join('\n')}\nconsumerGroups:\n  bench:\n    topics:\n${routes.join('\n')}\n`
 }
@@ -75,5 +78,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const figures = benchCodegen()
   console.log('| topics | events | cold (in run) | cold (wall) | unchanged (in run) | unchanged (wall) | files written cold / unchanged |')
   console.log('| --- | --- | --- | --- | --- | --- | --- |')
-  for (const f of figures) console.log(`| ${f.topics} | ${f.events} | ${f.coldMs} ms | ${f.coldWallMs} ms | ${f.unchangedMs} ms | ${f.unchangedWallMs} ms | ${f.written} / ${f.unchangedWritten} |`)
+  for (const f of figures)
+    console.log(
+      `| ${f.topics} | ${f.events} | ${f.coldMs} ms | ${f.coldWallMs} ms | ${f.unchangedMs} ms | ${f.unchangedWallMs} ms | ${f.written} / ${f.unchangedWritten} |`,
+    )
 }

@@ -11,7 +11,8 @@ export const rate = (messages: number, ms: number) => Math.round((messages / ms)
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
 
 /** The manifest lines of a bench topic: 6 partitions keyed by id, one event (`tick` unless named: names are unique in a manifest). */
-export const tickTopicYaml = (topic: string, event = 'tick') => `  ${topic}:\n    partitions: 6\n    key: id\n    events:\n      ${event}: { id: string, seq: integer, pad: string }\n`
+export const tickTopicYaml = (topic: string, event = 'tick') =>
+  `  ${topic}:\n    partitions: 6\n    key: id\n    events:\n      ${event}: { id: string, seq: integer, pad: string }\n`
 
 /** Writes `count` tick envelopes to `topic` with a bare producer; returns the value size in bytes. */
 export async function produceTicks(topic: string, count: number): Promise<number> {

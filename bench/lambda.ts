@@ -29,10 +29,22 @@ async function readAll(topic: string, count: number): Promise<RawRecord[]> {
   await consumer.subscribe({ topic, fromBeginning: true })
   const records: RawRecord[] = []
   await new Promise<void>((resolve, reject) => {
-    consumer.run({ eachMessage: async ({ message, partition }) => {
-      records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp, headers: message.headers ?? {} })
-      if (records.length >= count) resolve()
-    } }).catch(reject)
+    consumer
+      .run({
+        eachMessage: async ({ message, partition }) => {
+          records.push({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            timestamp: message.timestamp,
+            headers: message.headers ?? {},
+          })
+          if (records.length >= count) resolve()
+        },
+      })
+      .catch(reject)
   })
   await consumer.disconnect()
   return records
@@ -41,7 +53,9 @@ async function readAll(topic: string, count: number): Promise<RawRecord[]> {
 export async function benchLambda(messages = 1000): Promise<LambdaFigure> {
   const topic = uniqueName('lbench')
   const group = uniqueName('lbench')
-  const app = await createTestApp('lambda-bench', `app:
+  const app = await createTestApp(
+    'lambda-bench',
+    `app:
   clientId: lambda-bench
   brokers: \${KAFKA_BROKERS}
 lambda: { region: us-east-1, functionPrefix: bench-, timeout: 30 }
@@ -55,7 +69,11 @@ consumerGroups:
   ${group}:
     topics:
       ${topic}: { handler: handlers/ping.ts, backend: lambda, batch: { maxSize: 100 } }
-`, { 'handlers/ping.ts': `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n` })
+`,
+    {
+      'handlers/ping.ts': `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
+    },
+  )
   await buildFunctions(app.manifest, lambdaRoutes(app.manifest))
   const serve = await startLambdaServer({ manifest: app.manifest, port: 0 })
   process.env.AWS_ENDPOINT_URL_LAMBDA = serve.url
@@ -78,9 +96,18 @@ consumerGroups:
   for (const size of sizes) {
     const chunk = records.slice(offset, offset + size).map(toAwsRecord)
     offset += size
-    const payload = Buffer.from(JSON.stringify({ eventSource: 'SelfManagedKafka', bootstrapServers: process.env.KAFKA_BROKERS, records: { [`${topic}-0`]: chunk }, karafka: { partial: true, attempt: 1, group } }))
+    const payload = Buffer.from(
+      JSON.stringify({
+        eventSource: 'SelfManagedKafka',
+        bootstrapServers: process.env.KAFKA_BROKERS,
+        records: { [`${topic}-0`]: chunk },
+        karafka: { partial: true, attempt: 1, group },
+      }),
+    )
     const started = performance.now()
-    const response = await client.send(new InvokeCommand({ FunctionName: functionName, Qualifier: 'live', InvocationType: 'RequestResponse', Payload: payload }))
+    const response = await client.send(
+      new InvokeCommand({ FunctionName: functionName, Qualifier: 'live', InvocationType: 'RequestResponse', Payload: payload }),
+    )
     bare.push(performance.now() - started)
     if (response.FunctionError) throw new Error(`bare invoke failed: ${Buffer.from(response.Payload ?? []).toString()}`)
   }

@@ -29,14 +29,21 @@ declare global {
   var karafkaBenchLatencies: number[]
 }
 
-const percentile = (sorted: number[], p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(2))
+const percentile = (sorted: number[], p: number) =>
+  Number((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(2))
 
 /** Percentiles of (seq, latency) pairs, leaving out the warm-up's sequence numbers. */
 function percentiles(pairs: number[], warmUp: number): Percentiles {
   const latencies: number[] = []
   for (let i = 0; i < pairs.length; i += 2) if (pairs[i]! >= warmUp) latencies.push(pairs[i + 1]!)
   latencies.sort((a, b) => a - b)
-  return { measured: latencies.length, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99), maxMs: percentile(latencies, 100) }
+  return {
+    measured: latencies.length,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    p99Ms: percentile(latencies, 99),
+    maxMs: percentile(latencies, 100),
+  }
 }
 
 /** Calls `send(first, count)` every 2 ms with what came due at `ratePerSec`, `total` in all. */
@@ -94,7 +101,11 @@ async function bareLatency(topic: string, ratePerSec: number, total: number): Pr
   }
   await pace(ratePerSec, total, (first, count) => {
     for (let seq = first; seq < first + count; seq++) {
-      queue.push({ key: `k${seq % 1000}`, value: JSON.stringify({ event_name: 'ping', payload: { id: `k${seq % 1000}`, seq, sentAt: performance.now() } }), headers: { event_name: 'ping' } })
+      queue.push({
+        key: `k${seq % 1000}`,
+        value: JSON.stringify({ event_name: 'ping', payload: { id: `k${seq % 1000}`, seq, sentAt: performance.now() } }),
+        headers: { event_name: 'ping' },
+      })
     }
     inFlight ??= drain()
   })
@@ -108,7 +119,9 @@ async function bareLatency(topic: string, ratePerSec: number, total: number): Pr
 export async function benchLatency(ratePerSec: number, seconds: number): Promise<LatencyFigure> {
   const topic = uniqueName('latency')
   const group = uniqueName('latency')
-  const app = await createTestApp('latency-bench', `app:
+  const app = await createTestApp(
+    'latency-bench',
+    `app:
   clientId: latency-bench
   brokers: \${KAFKA_BROKERS}
 topics:
@@ -126,14 +139,16 @@ consumerGroups:
   ${group}:
     topics:
       ${topic}: { handler: handlers/record.ts }
-`, {
-    'handlers/record.ts': `import { defineConsumer } from '../generated/karafka.js'
+`,
+    {
+      'handlers/record.ts': `import { defineConsumer } from '../generated/karafka.js'
 export default defineConsumer('${group}', '${topic}', async (messages) => {
   const now = performance.now()
   for (const m of messages) if (m.event === 'ping') globalThis.karafkaBenchLatencies.push(m.payload.seq, now - m.payload.sentAt)
 })
 `,
-  })
+    },
+  )
   globalThis.karafkaBenchLatencies = []
   const warmUp = ratePerSec // the first second's messages
   const total = ratePerSec * seconds
@@ -143,7 +158,8 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
     const responder = app.generated.responders[topic]
     let failed: unknown
     await pace(ratePerSec, total, (first, count) => {
-      for (let seq = first; seq < first + count; seq++) responder.ping({ id: `k${seq % 1000}`, seq, sentAt: performance.now() }).catch((error: unknown) => (failed = error))
+      for (let seq = first; seq < first + count; seq++)
+        responder.ping({ id: `k${seq % 1000}`, seq, sentAt: performance.now() }).catch((error: unknown) => (failed = error))
     })
     await waitFor(globalThis.karafkaBenchLatencies, total)
     if (failed) throw failed

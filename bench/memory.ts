@@ -20,13 +20,16 @@ export interface MemoryFigure {
   drainMsgPerSec: number
 }
 
-const statusKb = (pid: number, field: 'VmHWM' | 'VmRSS') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN)
+const statusKb = (pid: number, field: 'VmHWM' | 'VmRSS') =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN)
 const mb = (kb: number) => Math.round(kb / 1024)
 
 export async function benchMemory(backlog: number, produce: (topic: string, count: number) => Promise<number>): Promise<MemoryFigure> {
   const topic = uniqueName('memory')
   const group = uniqueName('memory')
-  const app = await createTestApp('memory-bench', `app:
+  const app = await createTestApp(
+    'memory-bench',
+    `app:
   clientId: memory-bench
   brokers: \${KAFKA_BROKERS}
 topics:
@@ -34,10 +37,18 @@ ${tickTopicYaml(topic)}consumerGroups:
   ${group}:
     topics:
       ${topic}: { handler: handlers/empty.ts, startFrom: earliest }
-`, { 'handlers/empty.ts': `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n` })
+`,
+    {
+      'handlers/empty.ts': `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
+    },
+  )
   try {
     await produce(topic, backlog)
-    const server = spawn(process.execPath, [BIN, 'server'], { cwd: app.dir, env: { ...process.env, KARAFKA_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const server = spawn(process.execPath, [BIN, 'server'], {
+      cwd: app.dir,
+      env: { ...process.env, KARAFKA_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let stderr = ''
     server.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
     const exited = new Promise<number | null>((resolve) => server.on('exit', resolve))

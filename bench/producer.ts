@@ -25,7 +25,11 @@ const payloadOf = (i: number, pad: string) => ({ id: `k${i % 1000}`, seq: i, pad
 export async function benchProducer(count: number, rounds = 3): Promise<ProducerFigure> {
   const typed = uniqueName('produce-typed')
   const bareTopic = uniqueName('produce-bare')
-  const app = await createTestApp('producer-bench', `app:\n  clientId: producer-bench\n  brokers: \${KAFKA_BROKERS}\ntopics:\n${tickTopicYaml(typed)}${tickTopicYaml(bareTopic, 'bare_tick')}`, {})
+  const app = await createTestApp(
+    'producer-bench',
+    `app:\n  clientId: producer-bench\n  brokers: \${KAFKA_BROKERS}\ntopics:\n${tickTopicYaml(typed)}${tickTopicYaml(bareTopic, 'bare_tick')}`,
+    {},
+  )
   const pad = randomBytes(60).toString('hex')
   const producer = benchKafka().producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
   try {
@@ -55,7 +59,14 @@ export async function benchProducer(count: number, rounds = 3): Promise<Producer
       figures.bare.push(rate(count, performance.now() - began))
     }
     const [respondersRate, bareRate] = [median(figures.responders), median(figures.bare)]
-    return { messages: count, window: WINDOW, rounds, bareMsgPerSec: bareRate, respondersMsgPerSec: respondersRate, ratio: Number((respondersRate / bareRate).toFixed(2)) }
+    return {
+      messages: count,
+      window: WINDOW,
+      rounds,
+      bareMsgPerSec: bareRate,
+      respondersMsgPerSec: respondersRate,
+      ratio: Number((respondersRate / bareRate).toFixed(2)),
+    }
   } finally {
     await producer.disconnect()
     await app.remove()

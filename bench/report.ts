@@ -58,7 +58,10 @@ export function markdownReport(r: BenchResults): string {
     '',
     '| topics | cold, in the run | cold, wall | nothing changed, in the run | nothing changed, wall | files written cold / unchanged |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...r.codegen.map((c) => `| ${c.topics} | ${c.coldMs} ms | ${c.coldWallMs} ms | ${c.unchangedMs} ms | ${c.unchangedWallMs} ms | ${c.written} / ${c.unchangedWritten} |`),
+    ...r.codegen.map(
+      (c) =>
+        `| ${c.topics} | ${c.coldMs} ms | ${c.coldWallMs} ms | ${c.unchangedMs} ms | ${c.unchangedWallMs} ms | ${c.written} / ${c.unchangedWritten} |`,
+    ),
     '',
   ]
   return lines.join('\n')
@@ -83,14 +86,24 @@ export function svgChart(r: BenchResults): string {
         ...(t.kcatMsgPerSec === undefined ? [] : [{ label: 'kcat (ceiling)', value: t.kcatMsgPerSec, text: n(t.kcatMsgPerSec) }]),
         { label: 'bare kafkajs', value: t.bareMsgPerSec, text: n(t.bareMsgPerSec) },
         { label: 'bare kafkajs + JSON.parse', value: t.bareParseMsgPerSec, text: n(t.bareParseMsgPerSec) },
-        { label: 'karafka poller', value: t.pollerMsgPerSec, text: `${n(t.pollerMsgPerSec)} (${t.ratio.toFixed(2)} of bare)`, highlight: true },
+        {
+          label: 'karafka poller',
+          value: t.pollerMsgPerSec,
+          text: `${n(t.pollerMsgPerSec)} (${t.ratio.toFixed(2)} of bare)`,
+          highlight: true,
+        },
       ],
     },
     {
       title: 'Producer throughput, messages/s',
       bars: [
         { label: 'bare producer.send', value: r.producer.bareMsgPerSec, text: n(r.producer.bareMsgPerSec) },
-        { label: 'typed responders', value: r.producer.respondersMsgPerSec, text: `${n(r.producer.respondersMsgPerSec)} (${r.producer.ratio.toFixed(2)})`, highlight: true },
+        {
+          label: 'typed responders',
+          value: r.producer.respondersMsgPerSec,
+          text: `${n(r.producer.respondersMsgPerSec)} (${r.producer.ratio.toFixed(2)})`,
+          highlight: true,
+        },
       ],
     },
     ...r.latency.map((l) => ({
@@ -124,7 +137,9 @@ export function svgChart(r: BenchResults): string {
   const barArea = 400
   const rowHeight = 22
   let y = 40
-  const parts: string[] = [`<text x="16" y="24" font-size="16" font-weight="bold">karafka-ts benchmarks, ${r.date}${r.quick ? ' (quick)' : ''}: ${r.machine.cpus} cores, Node ${r.machine.node}, Kafka ${r.machine.kafka}</text>`]
+  const parts: string[] = [
+    `<text x="16" y="24" font-size="16" font-weight="bold">karafka-ts benchmarks, ${r.date}${r.quick ? ' (quick)' : ''}: ${r.machine.cpus} cores, Node ${r.machine.node}, Kafka ${r.machine.kafka}</text>`,
+  ]
   for (const panel of panels) {
     parts.push(`<text x="16" y="${y + 14}" font-size="13" font-weight="bold">${escape(panel.title)}</text>`)
     y += 22
@@ -132,7 +147,9 @@ export function svgChart(r: BenchResults): string {
     for (const bar of panel.bars) {
       const w = Math.max(1, Math.round((bar.value / max) * barArea))
       parts.push(`<text x="${labelWidth - 8}" y="${y + 14}" font-size="12" text-anchor="end">${escape(bar.label)}</text>`)
-      parts.push(`<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="${rowHeight - 6}" fill="${bar.highlight ? '#c0392b' : '#7f8c8d'}"/>`)
+      parts.push(
+        `<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="${rowHeight - 6}" fill="${bar.highlight ? '#c0392b' : '#7f8c8d'}"/>`,
+      )
       parts.push(`<text x="${labelWidth + w + 6}" y="${y + 14}" font-size="12">${escape(bar.text)}</text>`)
       y += rowHeight
     }

@@ -31,8 +31,24 @@ export interface BenchResults {
 }
 
 const SIZES = {
-  full: { throughput: 1_000_000, rounds: 3, producer: 200_000, latencySeconds: 15, backlogs: [100_000, 1_000_000, 2_000_000], lambda: 2_000, codegenRepeats: 3 },
-  quick: { throughput: 100_000, rounds: 3, producer: 50_000, latencySeconds: 5, backlogs: [20_000, 200_000], lambda: 500, codegenRepeats: 1 },
+  full: {
+    throughput: 1_000_000,
+    rounds: 3,
+    producer: 200_000,
+    latencySeconds: 15,
+    backlogs: [100_000, 1_000_000, 2_000_000],
+    lambda: 2_000,
+    codegenRepeats: 3,
+  },
+  quick: {
+    throughput: 100_000,
+    rounds: 3,
+    producer: 50_000,
+    latencySeconds: 5,
+    backlogs: [20_000, 200_000],
+    lambda: 500,
+    codegenRepeats: 1,
+  },
 }
 
 const quick = process.argv.includes('--quick') || process.env.npm_config_quick === 'true'
@@ -48,8 +64,12 @@ const step = async <T>(name: string, run: () => Promise<T> | T): Promise<T> => {
 
 const broker = await step('broker', () => benchBroker())
 try {
-  const throughput = await step(`consumer throughput, ${sizes.throughput} messages x ${sizes.rounds} rounds`, () => benchThroughput(sizes.throughput, produceTicks, sizes.rounds))
-  const producer = await step(`producer throughput, ${sizes.producer} messages x ${sizes.rounds} rounds`, () => benchProducer(sizes.producer, sizes.rounds))
+  const throughput = await step(`consumer throughput, ${sizes.throughput} messages x ${sizes.rounds} rounds`, () =>
+    benchThroughput(sizes.throughput, produceTicks, sizes.rounds),
+  )
+  const producer = await step(`producer throughput, ${sizes.producer} messages x ${sizes.rounds} rounds`, () =>
+    benchProducer(sizes.producer, sizes.rounds),
+  )
   const latency: LatencyFigure[] = []
   for (const rate of [1_000, 10_000]) latency.push(await step(`latency at ${rate}/s`, () => benchLatency(rate, sizes.latencySeconds)))
   const memory: MemoryFigure[] = []

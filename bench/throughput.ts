@@ -57,7 +57,26 @@ async function bare(topic: string, count: number, parse: boolean): Promise<numbe
 function kcat(topic: string, count: number): number | undefined {
   if (spawnSync('kcat', ['-V']).status !== 0) return undefined
   const began = performance.now()
-  const result = spawnSync('kcat', ['-C', '-b', process.env.KAFKA_BROKERS!, '-t', topic, '-o', 'beginning', '-c', String(count), '-q', '-f', '%s\n', '-X', `group.id=${uniqueName('kcat')}`], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 })
+  const result = spawnSync(
+    'kcat',
+    [
+      '-C',
+      '-b',
+      process.env.KAFKA_BROKERS!,
+      '-t',
+      topic,
+      '-o',
+      'beginning',
+      '-c',
+      String(count),
+      '-q',
+      '-f',
+      '%s\n',
+      '-X',
+      `group.id=${uniqueName('kcat')}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 },
+  )
   if (result.status !== 0) throw new Error(`kcat failed: ${result.stderr}`)
   return rate(count, performance.now() - began)
 }
@@ -66,16 +85,30 @@ function kcat(topic: string, count: number): number | undefined {
  * Every reader on one topic holding `count` messages, `rounds` times in turn (a fresh group
  * each time); each figure is the median of its rounds. `produce` fills the topic.
  */
-export async function benchThroughput(count: number, produce: (topic: string, count: number) => Promise<number>, rounds = 3, batchMaxSize = 100): Promise<ThroughputFigure> {
+export async function benchThroughput(
+  count: number,
+  produce: (topic: string, count: number) => Promise<number>,
+  rounds = 3,
+  batchMaxSize = 100,
+): Promise<ThroughputFigure> {
   const topic = uniqueName('bench')
   const groups = Array.from({ length: rounds }, (_, round) => uniqueName(`poller-${round}`))
-  const handlers = Object.fromEntries(groups.map((group, round) => [`handlers/empty-${round}.ts`, `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`]))
-  const app = await createTestApp('bench', `app:
+  const handlers = Object.fromEntries(
+    groups.map((group, round) => [
+      `handlers/empty-${round}.ts`,
+      `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
+    ]),
+  )
+  const app = await createTestApp(
+    'bench',
+    `app:
   clientId: bench
   brokers: \${KAFKA_BROKERS}
 topics:
 ${tickTopicYaml(topic)}consumerGroups:
-${groups.map((group, round) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${round}.ts, batch: { maxSize: ${batchMaxSize} } }\n`).join('')}`, handlers)
+${groups.map((group, round) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${round}.ts, batch: { maxSize: ${batchMaxSize} } }\n`).join('')}`,
+    handlers,
+  )
   try {
     const valueBytes = await produce(topic, count)
     const figures = { kcat: [] as number[], bare: [] as number[], bareParse: [] as number[], poller: [] as number[] }
@@ -133,7 +166,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { benchBroker } = await import('./broker.js')
   const { produceTicks } = await import('./data.js')
   const broker = await benchBroker()
-  console.log(JSON.stringify(await benchThroughput(Number(process.argv[2] ?? 100_000), produceTicks, Number(process.argv[3] ?? 3), Number(process.env.BENCH_MAX_SIZE ?? 100)), null, 2))
+  console.log(
+    JSON.stringify(
+      await benchThroughput(
+        Number(process.argv[2] ?? 100_000),
+        produceTicks,
+        Number(process.argv[3] ?? 3),
+        Number(process.env.BENCH_MAX_SIZE ?? 100),
+      ),
+      null,
+      2,
+    ),
+  )
   await broker.stop()
   process.exit(0)
 }

@@ -28,7 +28,9 @@ export function planWrites(files: OutputFile[], outDir: string): WritePlan {
     else plan.write.push(file)
   }
   const wanted = new Set(files.map((file) => file.path))
-  plan.remove = listFiles(outDir).filter((file) => !wanted.has(file) && file.endsWith('.ts') && readFileSync(file, 'utf8').startsWith(BANNER_PREFIX))
+  plan.remove = listFiles(outDir).filter(
+    (file) => !wanted.has(file) && file.endsWith('.ts') && readFileSync(file, 'utf8').startsWith(BANNER_PREFIX),
+  )
   return plan
 }
 
@@ -53,13 +55,18 @@ export function applyPlan(plan: WritePlan): void {
     for (const { temporary } of staged) rmSync(temporary, { force: true })
     for (const dir of madeDirs.reverse()) rmSync(dir, { recursive: true, force: true })
     const failed = plan.write[staged.length]
-    throw new KarafkaError('CODEGEN_FAILED', `cannot write ${failed ? path.relative(process.cwd(), failed.path) : 'the output'}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}; nothing was written`, {
-      cause,
-      hint: 'check the path (each part at most 255 bytes) and that the directory is writable',
-    })
+    throw new KarafkaError(
+      'CODEGEN_FAILED',
+      `cannot write ${failed ? path.relative(process.cwd(), failed.path) : 'the output'}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}; nothing was written`,
+      {
+        cause,
+        hint: 'check the path (each part at most 255 bytes) and that the directory is writable',
+      },
+    )
   }
   for (const { file, temporary } of staged) {
-    if (file.kind === 'stub' && existsSync(file.path)) rmSync(temporary) // created by someone else meanwhile: theirs wins
+    if (file.kind === 'stub' && existsSync(file.path))
+      rmSync(temporary) // created by someone else meanwhile: theirs wins
     else renameSync(temporary, file.path)
   }
   for (const file of plan.remove) rmSync(file)

@@ -13,7 +13,9 @@ export default defineConsumer('example', 'orders', async (messages, ctx) => {
       amount: order.total,
       issuedAt: new Date().toISOString(),
     })
-    ctx.logger.info(`Invoiced order ${order.orderId} of customer ${order.customerId}: ${order.total} (orders/${invoice.partition}@${invoice.offset})`)
+    ctx.logger.info(
+      `Invoiced order ${order.orderId} of customer ${order.customerId}: ${order.total} (orders/${invoice.partition}@${invoice.offset})`,
+    )
     ctx.markAsConsumed(message)
   }
 })

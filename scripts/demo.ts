@@ -31,7 +31,9 @@ const manifest = loadManifest('karafka.yml')
 const admin = createKafka(manifest.app, '-admin')
 const plan = await planMigration(admin, manifest)
 if (plan.refusals.length > 0) throw new Error(plan.refusals.map((r) => `${r.topic}: ${r.reason}`).join('\n'))
-say(`topics migrate: ${plan.steps.length ? plan.steps.map((s) => describeStep(s).join(' ')).join('; ') : 'the cluster matches the manifest'}`)
+say(
+  `topics migrate: ${plan.steps.length ? plan.steps.map((s) => describeStep(s).join(' ')).join('; ') : 'the cluster matches the manifest'}`,
+)
 await applyPlan(admin, plan)
 
 // The invoicing consumer of orders is a lambda route: bundle it (karafka build) and serve it
@@ -39,7 +41,11 @@ await applyPlan(admin, plan)
 say('building the Lambda function of the orders route and serving it locally (karafka build, karafka lambda serve)')
 const built = await buildFunctions(manifest, lambdaRoutes(manifest))
 for (const fn of built) process.stdout.write(`   ${fn.functionName}: ${fn.zip.replace(`${manifest.root}/`, '')} (${fn.bytes} bytes)\n`)
-const lambda = await startLambdaServer({ manifest, port: 0, onLogs: (name, lines) => lines.forEach((l) => process.stdout.write(`   [lambda ${name}] ${l}\n`)) })
+const lambda = await startLambdaServer({
+  manifest,
+  port: 0,
+  onLogs: (name, lines) => lines.forEach((l) => process.stdout.write(`   [lambda ${name}] ${l}\n`)),
+})
 process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.url
 process.stdout.write(`   Invoke API at ${lambda.url}\n`)
 
@@ -77,5 +83,7 @@ await server.stop('demo done')
 await lambda.close()
 await closeResponders()
 if (startedBroker) await stopBroker(home)
-say(`done in ${((performance.now() - began) / 1000).toFixed(1)} s: ${handled.users} users messages handled in process, ${handled.orders} orders messages through ${[...lambda.invocations.values()].reduce((a, b) => a + b, 0)} Lambda invocations`)
+say(
+  `done in ${((performance.now() - began) / 1000).toFixed(1)} s: ${handled.users} users messages handled in process, ${handled.orders} orders messages through ${[...lambda.invocations.values()].reduce((a, b) => a + b, 0)} Lambda invocations`,
+)
 process.exit(0)

@@ -30,7 +30,9 @@ if (files.some((file) => /(^|\/)test\/(integration|e2e|reliability)\//.test(file
   const broker = await startBroker({ home, port, fresh: true, onProgress: (text) => process.stderr.write(`test broker: ${text}\n`) })
   ownsBroker = true
   env.KAFKA_BROKERS = `127.0.0.1:${broker.port}`
-  process.stderr.write(`test broker: Apache Kafka ${broker.version} at ${env.KAFKA_BROKERS}, ready in ${(broker.startMs / 1000).toFixed(1)} s\n`)
+  process.stderr.write(
+    `test broker: Apache Kafka ${broker.version} at ${env.KAFKA_BROKERS}, ready in ${(broker.startMs / 1000).toFixed(1)} s\n`,
+  )
 }
 
 // A warning printed by anything the suite runs comes with the stack that raised it.
@@ -41,8 +43,14 @@ env.NODE_OPTIONS = [env.NODE_OPTIONS, '--trace-warnings'].filter(Boolean).join('
 env.KARAFKA_CANARY_SECRET ??= `canary-${randomBytes(8).toString('hex')}`
 const canary = env.KARAFKA_CANARY_SECRET
 let leaked = false
-const child = spawn(process.execPath, ['--conditions=karafka-ts-source', '--import', 'tsx', '--test', ...files], { stdio: ['inherit', 'pipe', 'pipe'], env })
-for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+const child = spawn(process.execPath, ['--conditions=karafka-ts-source', '--import', 'tsx', '--test', ...files], {
+  stdio: ['inherit', 'pipe', 'pipe'],
+  env,
+})
+for (const [from, to] of [
+  [child.stdout, process.stdout],
+  [child.stderr, process.stderr],
+] as const) {
   let tail = ''
   from.on('data', (chunk: Buffer) => {
     const text = chunk.toString('utf8')

@@ -14,7 +14,10 @@ export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
       writer.newLine()
       writer.writeLine(`export type ${event.type} = z.infer<typeof ${event.schema}>`)
       if (event.ref && topic.key) {
-        const access = topic.key.split('.').map((segment) => `[${quote(segment)}]`).join('')
+        const access = topic.key
+          .split('.')
+          .map((segment) => `[${quote(segment)}]`)
+          .join('')
         writer.writeLine(`/** Fails to compile unless ${event.ref.exportName} has the partition key ${topic.key} as a string or number. */`)
         writer.writeLine(`export type ${event.type}PartitionKey = PartitionKeyType<${event.type}${access}>`)
       }
@@ -36,7 +39,9 @@ export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
   })
   writer.write(' as const').newLine().blankLine()
 
-  writer.writeLine('/** What the runtime needs: the fingerprint of the manifest this came from, the app settings as written in it, and every topic. */')
+  writer.writeLine(
+    '/** What the runtime needs: the fingerprint of the manifest this came from, the app settings as written in it, and every topic. */',
+  )
   writer.write('export const topology = ').inlineBlock(() => {
     writer.writeLine(`fingerprint: ${quote(model.fingerprint)},`)
     writer.writeLine(`app: ${JSON.stringify(model.appTemplate ?? {})},`)
@@ -45,7 +50,8 @@ export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
         writer.write(`${propertyName(topic.name)}: `).inlineBlock(() => {
           writer.writeLine(`key: ${topic.key === undefined ? 'undefined' : quote(topic.key)},`)
           writer.write('events: ').inlineBlock(() => {
-            for (const event of topic.events) writer.writeLine(`${propertyName(event.name)}: { schema: ${event.schema}, method: ${quote(event.method)} },`)
+            for (const event of topic.events)
+              writer.writeLine(`${propertyName(event.name)}: { schema: ${event.schema}, method: ${quote(event.method)} },`)
           })
           writer.write(',').newLine()
         })

@@ -13,11 +13,13 @@ export function emitHandlerStubs(model: CodegenModel): EmittedFile[] {
     seen.add(route.handlerFile)
     const writer = createWriter()
     writer.writeLine(`import { defineConsumer } from '${importSpecifier(route.handlerFile, karafkaFile)}'`).blankLine()
-    writer.write(`export default defineConsumer(${quote(route.group)}, ${quote(route.topic)}, async (messages, ctx) => `).inlineBlock(() => {
-      writer.write('for (const message of messages)').block(() => {
-        writer.writeLine('ctx.logger.info(`New [${message.event}] event: ${JSON.stringify(message.payload)}`)')
+    writer
+      .write(`export default defineConsumer(${quote(route.group)}, ${quote(route.topic)}, async (messages, ctx) => `)
+      .inlineBlock(() => {
+        writer.write('for (const message of messages)').block(() => {
+          writer.writeLine('ctx.logger.info(`New [${message.event}] event: ${JSON.stringify(message.payload)}`)')
+        })
       })
-    })
     writer.write(')').newLineIfLastNot()
     return [{ path: route.handlerFile, content: writer.toString() }]
   })

@@ -16,12 +16,23 @@ export function buildModel(manifest: Manifest): CodegenModel {
       const type = pascalCase(name)
       const event: EventModel = { name, type, schema: `${type}Schema`, method: camelCase(name), spec }
       if (spec.kind === 'ref') {
-        event.ref = { specifier: importSpecifier(karafkaFile, path.resolve(manifest.root, spec.module)), exportName: spec.exportName, local: `${type}Ref` }
+        event.ref = {
+          specifier: importSpecifier(karafkaFile, path.resolve(manifest.root, spec.module)),
+          exportName: spec.exportName,
+          local: `${type}Ref`,
+        }
       }
       return event
     })
     const base = pascalCase(topic.name)
-    return { name: topic.name, eventType: `${base}Event`, messageType: `${base}Message`, responderType: `${base}Responder`, key: topic.key, events }
+    return {
+      name: topic.name,
+      eventType: `${base}Event`,
+      messageType: `${base}Message`,
+      responderType: `${base}Responder`,
+      key: topic.key,
+      events,
+    }
   })
   const eventTypes = new Map(topics.map((topic) => [topic.name, topic.eventType]))
   const routes: RouteModel[] = manifest.routes.map((route) => ({
@@ -34,5 +45,13 @@ export function buildModel(manifest: Manifest): CodegenModel {
     functionName: route.functionName,
     entryFile: route.backend === 'lambda' ? path.join(outDir, 'lambda', `${route.group}.${route.topic}.ts`) : undefined,
   }))
-  return { source: path.basename(manifest.file), root: manifest.root, outDir, fingerprint: codegenFingerprint(manifest), appTemplate: manifest.appTemplate, topics, routes }
+  return {
+    source: path.basename(manifest.file),
+    root: manifest.root,
+    outDir,
+    fingerprint: codegenFingerprint(manifest),
+    appTemplate: manifest.appTemplate,
+    topics,
+    routes,
+  }
 }

@@ -71,10 +71,18 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
   writeFileSync(propertiesFile, serverProperties(layout))
   writeFileSync(path.join(home, 'log4j.properties'), log4jProperties(layout))
   writeFileSync(path.join(home, 'jvm.args'), `-cp ${classpath}\n`)
-  const jvm = ['@' + path.join(home, 'jvm.args'), `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`, `-Dkafka.logs.dir=${layout.logDir}`]
+  const jvm = [
+    '@' + path.join(home, 'jvm.args'),
+    `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`,
+    `-Dkafka.logs.dir=${layout.logDir}`,
+  ]
   if (!existsSync(path.join(layout.dataDir, 'meta.properties'))) {
     onProgress('formatting storage (first start)...')
-    const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${newClusterId()}`, '--config', propertiesFile], { encoding: 'utf8' })
+    const format = spawnSync(
+      'java',
+      [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${newClusterId()}`, '--config', propertiesFile],
+      { encoding: 'utf8' },
+    )
     if (format.status !== 0) {
       throw new KarafkaError('BROKER_START_FAILED', `formatting the broker storage failed:\n${format.stdout}${format.stderr}`)
     }
@@ -88,7 +96,13 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
   child.unref()
   const pid = child.pid
   if (pid === undefined) throw new KarafkaError('BROKER_START_FAILED', 'the broker process could not be started')
-  const state: BrokerState = { pid, port, controllerPort: layout.controllerPort, version: KAFKA_VERSION, startedAt: new Date().toISOString() }
+  const state: BrokerState = {
+    pid,
+    port,
+    controllerPort: layout.controllerPort,
+    version: KAFKA_VERSION,
+    startedAt: new Date().toISOString(),
+  }
   writeFileSync(path.join(home, 'state.json'), `${JSON.stringify(state, null, 2)}\n`)
   onProgress(`waiting for the broker on 127.0.0.1:${port}...`)
   const ready = await waitUntilReady(`127.0.0.1:${port}`, START_TIMEOUT_MS, () => isAlive(pid))

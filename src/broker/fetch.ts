@@ -44,11 +44,22 @@ export async function ensureClasspath(onProgress: (text: string) => void = () =>
   mkdirSync(dir, { recursive: true })
   writeFileSync(path.join(dir, 'pom.xml'), POM)
   onProgress(`fetching Apache Kafka ${KAFKA_VERSION} from Maven Central (once)...`)
-  const output = await run('mvn', ['-q', '-B', '-f', path.join(dir, 'pom.xml'), 'dependency:build-classpath', `-Dmdep.outputFile=${classpathFile}`])
+  const output = await run('mvn', [
+    '-q',
+    '-B',
+    '-f',
+    path.join(dir, 'pom.xml'),
+    'dependency:build-classpath',
+    `-Dmdep.outputFile=${classpathFile}`,
+  ])
   if (output.code !== 0 || !existsSync(classpathFile)) {
-    throw new KarafkaError('BROKER_FETCH_FAILED', `Maven could not fetch Apache Kafka ${KAFKA_VERSION}:\n${output.text.trim().split('\n').slice(-15).join('\n')}`, {
-      hint: 'check that Maven Central is reachable (and any proxy in ~/.m2/settings.xml), then try again',
-    })
+    throw new KarafkaError(
+      'BROKER_FETCH_FAILED',
+      `Maven could not fetch Apache Kafka ${KAFKA_VERSION}:\n${output.text.trim().split('\n').slice(-15).join('\n')}`,
+      {
+        hint: 'check that Maven Central is reachable (and any proxy in ~/.m2/settings.xml), then try again',
+      },
+    )
   }
   return readFileSync(classpathFile, 'utf8').trim()
 }

@@ -15,9 +15,13 @@ export function requireJava(): number {
   const match = /version "(\d+)(?:\.(\d+))?/.exec(run.stderr + run.stdout)
   const major = match ? (match[1] === '1' ? Number(match[2]) : Number(match[1])) : 0
   if (major < 17) {
-    throw new KarafkaError('BROKER_PREREQUISITE_MISSING', `Java ${major || '(unknown version)'} is too old: the dev broker needs Java 17 or newer`, {
-      hint: 'install a JDK 17+ and put it first on the PATH',
-    })
+    throw new KarafkaError(
+      'BROKER_PREREQUISITE_MISSING',
+      `Java ${major || '(unknown version)'} is too old: the dev broker needs Java 17 or newer`,
+      {
+        hint: 'install a JDK 17+ and put it first on the PATH',
+      },
+    )
   }
   return major
 }

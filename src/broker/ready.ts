@@ -29,7 +29,14 @@ const READY_POLL = { initialMs: 250, maxMs: 1_000, factor: 1.5 }
 
 /** True when the broker at `address` answers a metadata request within a second or two. */
 export async function answersMetadata(address: string): Promise<boolean> {
-  const kafka = new Kafka({ clientId: 'karafka-broker-check', brokers: [address], logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 2000, retry: { retries: 0 } })
+  const kafka = new Kafka({
+    clientId: 'karafka-broker-check',
+    brokers: [address],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 2000,
+    retry: { retries: 0 },
+  })
   const admin = kafka.admin()
   try {
     await admin.connect()

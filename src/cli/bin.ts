@@ -65,7 +65,9 @@ function report(error: unknown, { causeChain, isKafkaError }: typeof import('../
     return error.isUserInput ? 2 : 1
   }
   if (isKafkaError(error)) {
-    process.stderr.write(`Kafka: ${describeKafkaError(error, causeChain)}\n  hint: is a broker running where karafka.yml (app.brokers, KAFKA_BROKERS) points? karafka broker start, or karafka dev, starts one\n`)
+    process.stderr.write(
+      `Kafka: ${describeKafkaError(error, causeChain)}\n  hint: is a broker running where karafka.yml (app.brokers, KAFKA_BROKERS) points? karafka broker start, or karafka dev, starts one\n`,
+    )
     return 1
   }
   process.stderr.write(`karafka: unexpected error (a bug; please report it with this trace)\n${(error as Error)?.stack ?? String(error)}\n`)

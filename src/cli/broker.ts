@@ -18,7 +18,12 @@ export const brokerStart: Command = {
   async run(input) {
     const port = input.values.port === undefined ? undefined : parsePort(String(input.values.port))
     const { startBroker } = await broker()
-    const result = await startBroker({ home: home(input), ...(port ? { port } : {}), fresh: input.values.fresh === true, onProgress: progress })
+    const result = await startBroker({
+      home: home(input),
+      ...(port ? { port } : {}),
+      fresh: input.values.fresh === true,
+      onProgress: progress,
+    })
     const where = `127.0.0.1:${result.port}`
     process.stdout.write(
       result.alreadyRunning
@@ -53,7 +58,9 @@ export const brokerStatus: Command = {
     }
     const where = `127.0.0.1:${state.port}`
     const answers = await answersMetadata(where)
-    process.stdout.write(`dev broker (Apache Kafka ${state.version}) ${answers ? 'running' : 'started but not answering'} at ${where} (pid ${state.pid}, since ${state.startedAt})\n`)
+    process.stdout.write(
+      `dev broker (Apache Kafka ${state.version}) ${answers ? 'running' : 'started but not answering'} at ${where} (pid ${state.pid}, since ${state.startedAt})\n`,
+    )
     return answers ? 0 : 1
   },
 }
@@ -64,13 +71,16 @@ export const brokerFetch: Command = {
   async run() {
     const { ensureClasspath, cacheDir } = await broker()
     const classpath = await ensureClasspath(progress)
-    process.stdout.write(`Apache Kafka ${KAFKA_VERSION}: ${classpath.split(path.delimiter).length} jars ready (classpath in ${cacheDir()})\n`)
+    process.stdout.write(
+      `Apache Kafka ${KAFKA_VERSION}: ${classpath.split(path.delimiter).length} jars ready (classpath in ${cacheDir()})\n`,
+    )
     return 0
   },
 }
 
 function parsePort(text: string): number {
   const port = Number(text)
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new ArgumentsError(`--port ${text} is not a port`, 'give a number from 1 to 65535')
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new ArgumentsError(`--port ${text} is not a port`, 'give a number from 1 to 65535')
   return port
 }

@@ -13,7 +13,10 @@ export const codegen: Command = {
     const { runCodegen } = await import('../../generator/main.js') // the generator loads only for this command
     const result = runCodegen({ manifestPath, check })
     const show = (file: string) => path.relative(process.cwd(), file) || file
-    const stale = [...result.write.map((f) => `${show(f.path)}${f.kind === 'stub' ? ' (missing handler)' : ''}`), ...result.remove.map((f) => `${show(f)} (no longer generated)`)]
+    const stale = [
+      ...result.write.map((f) => `${show(f.path)}${f.kind === 'stub' ? ' (missing handler)' : ''}`),
+      ...result.remove.map((f) => `${show(f)} (no longer generated)`),
+    ]
     if (check) {
       if (stale.length === 0) {
         process.stdout.write(`codegen output is up to date (${result.unchanged.length} files)\n`)
@@ -24,7 +27,9 @@ export const codegen: Command = {
     }
     for (const file of result.write) process.stdout.write(`${file.kind === 'stub' ? 'created' : 'wrote  '} ${show(file.path)}\n`)
     for (const file of result.remove) process.stdout.write(`removed ${show(file)}\n`)
-    process.stdout.write(`codegen: ${result.write.length} written, ${result.unchanged.length} unchanged, ${result.remove.length} removed in ${Math.round(result.ms)} ms\n`)
+    process.stdout.write(
+      `codegen: ${result.write.length} written, ${result.unchanged.length} unchanged, ${result.remove.length} removed in ${Math.round(result.ms)} ms\n`,
+    )
     return 0
   },
 }

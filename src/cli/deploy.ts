@@ -21,7 +21,12 @@ export const deploy: Command = {
       dryRun,
       onProgress: (text) => process.stderr.write(`${text}\n`),
     })
-    process.stdout.write(`${table(['function', dryRun ? 'would' : 'action', 'details'], actions.map((a) => [a.functionName, a.action, a.detail]))}\n`)
+    process.stdout.write(
+      `${table(
+        ['function', dryRun ? 'would' : 'action', 'details'],
+        actions.map((a) => [a.functionName, a.action, a.detail]),
+      )}\n`,
+    )
     if (dryRun) process.stdout.write('dry run: nothing was changed\n')
     return 0
   },

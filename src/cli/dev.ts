@@ -15,12 +15,17 @@ export const dev: Command = {
     // dev regenerates by itself: the code always matches the manifest it runs.
     const { runCodegen } = await import('../../generator/main.js')
     const generated = runCodegen({ manifestPath })
-    for (const file of generated.write) process.stderr.write(`codegen: ${file.kind === 'stub' ? 'created' : 'wrote'} ${path.relative(process.cwd(), file.path)}\n`)
+    for (const file of generated.write)
+      process.stderr.write(`codegen: ${file.kind === 'stub' ? 'created' : 'wrote'} ${path.relative(process.cwd(), file.path)}\n`)
     const { answersMetadata, brokerHome, startBroker } = await import('../broker/index.js')
     const first = manifest.app.brokers[0] ?? '127.0.0.1:9092'
     if (!(await answersMetadata(first))) {
       const port = Number(first.split(':').at(-1))
-      const broker = await startBroker({ home: brokerHome(path.dirname(manifestPath)), port, onProgress: (text) => process.stderr.write(`${text}\n`) })
+      const broker = await startBroker({
+        home: brokerHome(path.dirname(manifestPath)),
+        port,
+        onProgress: (text) => process.stderr.write(`${text}\n`),
+      })
       process.stderr.write(`dev broker (Apache Kafka ${broker.version}) running at 127.0.0.1:${broker.port}\n`)
     }
     await migrateOrRefuse(manifest)
@@ -30,7 +35,11 @@ export const dev: Command = {
       const { buildFunctions } = await import('../lambda/build.js')
       const { startLambdaServer } = await import('../lambda/serve.js')
       await buildFunctions(manifest, lambdaRoutes, (text) => process.stderr.write(`${text}\n`))
-      const lambda = await startLambdaServer({ manifest, port: 0, onLogs: (name, lines) => lines.forEach((line) => process.stdout.write(`[${name}] ${line}\n`)) })
+      const lambda = await startLambdaServer({
+        manifest,
+        port: 0,
+        onLogs: (name, lines) => lines.forEach((line) => process.stdout.write(`[${name}] ${line}\n`)),
+      })
       process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.url
       process.stderr.write(`lambda routes run through the local Invoke API at ${lambda.url}\n`)
     }

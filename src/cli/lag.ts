@@ -15,7 +15,11 @@ export const lag: Command = {
     const manifest = loadManifest(manifestPath)
     const only = (values.group as string[] | undefined) ?? []
     const unknown = only.filter((g) => !(g in manifest.consumerGroups))
-    if (unknown.length > 0) throw new ArgumentsError(`unknown consumer group ${unknown.join(', ')}`, `the manifest has: ${Object.keys(manifest.consumerGroups).join(', ')}`)
+    if (unknown.length > 0)
+      throw new ArgumentsError(
+        `unknown consumer group ${unknown.join(', ')}`,
+        `the manifest has: ${Object.keys(manifest.consumerGroups).join(', ')}`,
+      )
     const groups = Object.fromEntries(
       Object.entries(manifest.consumerGroups)
         .filter(([group]) => only.length === 0 || only.includes(group))
@@ -23,7 +27,13 @@ export const lag: Command = {
     )
     const rows = await readLag(createKafka(manifest.app, '-admin'), groups)
     if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
-    else process.stdout.write(`${table(['group', 'topic', 'partition', 'committed', 'end', 'lag'], rows.map((r) => [r.group, r.topic, String(r.partition), r.committed === '-1' ? '(none)' : r.committed, r.end, String(r.lag)]))}\n`)
+    else
+      process.stdout.write(
+        `${table(
+          ['group', 'topic', 'partition', 'committed', 'end', 'lag'],
+          rows.map((r) => [r.group, r.topic, String(r.partition), r.committed === '-1' ? '(none)' : r.committed, r.end, String(r.lag)]),
+        )}\n`,
+      )
     return 0
   },
 }

@@ -13,7 +13,10 @@ export const produce: Command = {
   summary: 'send one event through the typed responder (or a tombstone)',
   args: '<topic> <event> <json> | <topic> --tombstone <key>',
   options: { key: { type: 'string' }, tombstone: { type: 'string' } },
-  optionHelp: { key: 'the message key (default: derived from the payload by the topic key)', tombstone: 'send a tombstone (null value) for this key instead' },
+  optionHelp: {
+    key: 'the message key (default: derived from the payload by the topic key)',
+    tombstone: 'send a tombstone (null value) for this key instead',
+  },
   async run({ positionals, values, manifestPath }) {
     const manifest = loadManifest(manifestPath)
     const [topic, event, json] = positionals
@@ -22,12 +25,18 @@ export const produce: Command = {
     if (!spec) throw new ArgumentsError(`topic "${topic}" is not in the manifest`, `declared: ${Object.keys(manifest.topics).join(', ')}`)
     let record
     if (typeof values.tombstone === 'string') {
-      if (event !== undefined) throw new ArgumentsError('a tombstone takes no event or payload', `karafka produce ${topic} --tombstone <key>`)
+      if (event !== undefined)
+        throw new ArgumentsError('a tombstone takes no event or payload', `karafka produce ${topic} --tombstone <key>`)
       record = { key: values.tombstone, value: null }
     } else {
-      if (!event || json === undefined || positionals.length > 3) throw new ArgumentsError('expected <topic> <event> <json>', `karafka produce ${topic} ${Object.keys(spec.events)[0] ?? '<event>'} '{...}'`)
+      if (!event || json === undefined || positionals.length > 3)
+        throw new ArgumentsError(
+          'expected <topic> <event> <json>',
+          `karafka produce ${topic} ${Object.keys(spec.events)[0] ?? '<event>'} '{...}'`,
+        )
       const schema = (await loadTopology(manifest)).topics[topic]?.events[event]?.schema
-      if (!schema) throw new ArgumentsError(`topic "${topic}" has no event "${event}"`, `its events: ${Object.keys(spec.events).join(', ')}`)
+      if (!schema)
+        throw new ArgumentsError(`topic "${topic}" has no event "${event}"`, `its events: ${Object.keys(spec.events).join(', ')}`)
       let payload: unknown
       try {
         payload = JSON.parse(json)
@@ -41,7 +50,9 @@ export const produce: Command = {
     const runtime = createProducerRuntime(() => manifest.app)
     try {
       const delivery = await runtime.sender.send(topic, record)
-      process.stdout.write(`sent ${event ?? 'tombstone'} to ${delivery.topic}/${delivery.partition}@${delivery.offset} (key ${record.key ?? 'none'})\n`)
+      process.stdout.write(
+        `sent ${event ?? 'tombstone'} to ${delivery.topic}/${delivery.partition}@${delivery.offset} (key ${record.key ?? 'none'})\n`,
+      )
     } finally {
       await runtime.close()
     }

@@ -24,11 +24,17 @@ export async function runServerUntilSignal(manifest: Manifest, values: Record<st
   const format = values['log-format'] ?? 'text'
   if (format !== 'text' && format !== 'json') throw new ArgumentsError(`--log-format ${String(format)} is not text or json`)
   const backend = values.backend
-  if (backend !== undefined && backend !== 'local' && backend !== 'lambda') throw new ArgumentsError(`--backend ${String(backend)} is not local or lambda`)
+  if (backend !== undefined && backend !== 'local' && backend !== 'lambda')
+    throw new ArgumentsError(`--backend ${String(backend)} is not local or lambda`)
   const monitor = new Monitor()
   attachLogger(monitor, { format, level: logLevelFromEnv(), secrets: manifest.secrets })
   const { startServer } = await import('../server/server.js')
-  const server = await startServer({ manifest, monitor, groups: (values.group as string[] | undefined) ?? [], ...(backend ? { backend } : {}) })
+  const server = await startServer({
+    manifest,
+    monitor,
+    groups: (values.group as string[] | undefined) ?? [],
+    ...(backend ? { backend } : {}),
+  })
   return new Promise<number>((resolve) => {
     let signals = 0
     const onSignal = (signal: NodeJS.Signals) => {

@@ -71,7 +71,10 @@ export const topicsMigrate: Command = {
     await applyPlan(kafka, plan, (step) => out(`done: ${describeStep(step).join(' ')}`))
     const after = await planMigration(kafka, manifest)
     if (after.steps.length > 0 || after.refusals.length > 0) {
-      throw new KarafkaError('MIGRATION_INCOMPLETE', `the cluster still differs from the manifest after migrating:\n${after.steps.map((s) => describeStep(s).join(' ')).join('\n')}`)
+      throw new KarafkaError(
+        'MIGRATION_INCOMPLETE',
+        `the cluster still differs from the manifest after migrating:\n${after.steps.map((s) => describeStep(s).join(' ')).join('\n')}`,
+      )
     }
     out('The cluster matches the manifest now.')
     return 0
@@ -88,14 +91,29 @@ export const topicsList: Command = {
       const names = (await admin.listTopics()).filter((t) => !t.startsWith('__')).sort()
       if (names.length === 0) return []
       const metadata = await admin.fetchTopicMetadata({ topics: names })
-      const configs = await admin.describeConfigs({ includeSynonyms: false, resources: names.map((name) => ({ type: TOPIC_RESOURCE, name })) })
+      const configs = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: names.map((name) => ({ type: TOPIC_RESOURCE, name })),
+      })
       return names.map((name) => {
         const topic = metadata.topics.find((t) => t.name === name)
-        const set = (configs.resources.find((r) => r.resourceName === name)?.configEntries ?? []).filter((e) => (e as { configSource?: number }).configSource === 1)
-        return [name, String(topic?.partitions.length ?? 0), String(topic?.partitions[0]?.replicas.length ?? 0), declared.has(name) ? 'yes' : 'no', set.map((e) => `${e.configName}=${e.configValue}`).join(', ')]
+        const set = (configs.resources.find((r) => r.resourceName === name)?.configEntries ?? []).filter(
+          (e) => (e as { configSource?: number }).configSource === 1,
+        )
+        return [
+          name,
+          String(topic?.partitions.length ?? 0),
+          String(topic?.partitions[0]?.replicas.length ?? 0),
+          declared.has(name) ? 'yes' : 'no',
+          set.map((e) => `${e.configName}=${e.configValue}`).join(', '),
+        ]
       })
     })
-    out(rows.length ? table(['topic', 'partitions', 'replication', 'in manifest', 'configs (not broker defaults)'], rows) : 'The cluster has no topics.')
+    out(
+      rows.length
+        ? table(['topic', 'partitions', 'replication', 'in manifest', 'configs (not broker defaults)'], rows)
+        : 'The cluster has no topics.',
+    )
     return 0
   },
 }
@@ -108,11 +126,17 @@ export const topicsReset: Command = {
   optionHelp: { to: 'earliest, latest, or an ISO-8601 time: the first message at or after it' },
   async run({ positionals, values, manifestPath }) {
     const [group, topic] = positionals
-    if (!group || !topic || positionals.length > 2) throw new ArgumentsError('expected <group> <topic>', 'karafka topics reset example users --to earliest')
+    if (!group || !topic || positionals.length > 2)
+      throw new ArgumentsError('expected <group> <topic>', 'karafka topics reset example users --to earliest')
     const to = parseTarget(values.to)
     const manifest = loadManifest(manifestPath)
     const moves = await resetOffsets(createKafka(manifest.app, '-admin'), group, topic, to)
-    out(table(['partition', 'from', 'to'], moves.map((m) => [String(m.partition), m.from === '-1' ? '(none)' : m.from, m.to])))
+    out(
+      table(
+        ['partition', 'from', 'to'],
+        moves.map((m) => [String(m.partition), m.from === '-1' ? '(none)' : m.from, m.to]),
+      ),
+    )
     out(`group ${group} will read ${topic} from ${to instanceof Date ? to.toISOString() : to} when it starts`)
     return 0
   },
@@ -121,5 +145,8 @@ export const topicsReset: Command = {
 function parseTarget(value: unknown): ResetTarget {
   if (value === 'earliest' || value === 'latest') return value
   if (typeof value === 'string' && /^\d{4}-\d\d-\d\d/.test(value) && !Number.isNaN(Date.parse(value))) return new Date(value)
-  throw new ArgumentsError(`--to ${value === undefined ? 'is required' : `${String(value)} is not earliest, latest or an ISO time`}`, 'for example --to earliest, or --to 2026-11-24T10:00:00Z')
+  throw new ArgumentsError(
+    `--to ${value === undefined ? 'is required' : `${String(value)} is not earliest, latest or an ISO time`}`,
+    'for example --to earliest, or --to 2026-11-24T10:00:00Z',
+  )
 }

@@ -37,5 +37,13 @@ export function nextChunk(topology: Topology, records: readonly RawRecord[], sta
 
 /** A kafkajs message as the runtime's raw record. */
 export function toRawRecord(topic: string, partition: number, message: KafkaMessage): RawRecord {
-  return { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value ?? null, timestamp: message.timestamp, headers: message.headers ?? {} }
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ?? null,
+    value: message.value ?? null,
+    timestamp: message.timestamp,
+    headers: message.headers ?? {},
+  }
 }

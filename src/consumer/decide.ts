@@ -25,7 +25,15 @@ export type Decision =
   /** Every message was consumed: commit, go on with the next chunk. */
   | { action: 'continue'; commitAfter: string }
   /** Pause the partition, seek to `offset` and resume after `backoffMs`. */
-  | { action: 'retry'; commitAfter: string | undefined; offset: string; failures: number; backoffMs: number; counted: boolean; exhausted: boolean }
+  | {
+      action: 'retry'
+      commitAfter: string | undefined
+      offset: string
+      failures: number
+      backoffMs: number
+      counted: boolean
+      exhausted: boolean
+    }
   /** The attempts are spent: send the message at `index` of the chunk to the dead-letter topic, then go on after it. */
   | { action: 'dead-letter'; commitAfter: string | undefined; offset: string; index: number; failures: number }
 
@@ -49,15 +57,39 @@ export function decide(outcome: ChunkOutcome, policy: FailurePolicy): Decision {
   const offset = consumed === undefined ? offsets[0]! : nextOffset(consumed)
   const backoff = { initialMs: policy.retry.backoffMs, maxMs: policy.retry.maxBackoffMs }
   if (outcome.transient) {
-    return { action: 'retry', commitAfter: consumed, offset, failures: attempt, backoffMs: backoffDelay(backoff, attempt), counted: false, exhausted: false }
+    return {
+      action: 'retry',
+      commitAfter: consumed,
+      offset,
+      failures: attempt,
+      backoffMs: backoffDelay(backoff, attempt),
+      counted: false,
+      exhausted: false,
+    }
   }
   const failures = offset === offsets[0] ? attempt : 1
   const index = offsets.indexOf(offset)
   if (failures >= policy.retry.attempts) {
     if (policy.deadLetter !== undefined && index >= 0) return { action: 'dead-letter', commitAfter: consumed, offset, index, failures }
-    return { action: 'retry', commitAfter: consumed, offset, failures, backoffMs: policy.retry.maxBackoffMs, counted: true, exhausted: true }
+    return {
+      action: 'retry',
+      commitAfter: consumed,
+      offset,
+      failures,
+      backoffMs: policy.retry.maxBackoffMs,
+      counted: true,
+      exhausted: true,
+    }
   }
-  return { action: 'retry', commitAfter: consumed, offset, failures, backoffMs: backoffDelay(backoff, failures), counted: true, exhausted: false }
+  return {
+    action: 'retry',
+    commitAfter: consumed,
+    offset,
+    failures,
+    backoffMs: backoffDelay(backoff, failures),
+    counted: true,
+    exhausted: false,
+  }
 }
 
 /** A message that cannot be decoded (not JSON, unknown event, invalid payload) is never retried. */

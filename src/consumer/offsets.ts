@@ -61,7 +61,8 @@ export class OffsetCommitter {
           await retry(() => commit({ topics: [{ topic, partitions: [{ partition, offset }] }] }), {
             ...COMMIT_RETRY,
             isRetriable: () => owns() && state.pending === undefined,
-            onRetry: (error) => this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, ...ref, offset }),
+            onRetry: (error) =>
+              this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, ...ref, offset }),
           })
           this.monitor.emit('offsets.committed', { ...ref, offset })
         } catch (error) {

@@ -72,7 +72,9 @@ export class Poller {
     consumer.on(consumer.events.REBALANCING, () => this.epoch++)
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.epoch++
-      const now = new Set(Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)))
+      const now = new Set(
+        Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)),
+      )
       const revoked = [...this.assigned].filter((key) => !now.has(key))
       this.assigned = now
       this.runner?.retries.retain(now)
@@ -85,7 +87,12 @@ export class Poller {
       this.stats.lag[`${event.payload.topic}/${event.payload.partition}`] = Number(event.payload.offsetLag)
     })
     this.statistics = setInterval(() => {
-      monitor.emit('statistics.emitted', () => ({ group, consumed: this.stats.consumed, batches: this.stats.batches, lag: { ...this.stats.lag } }))
+      monitor.emit('statistics.emitted', () => ({
+        group,
+        consumed: this.stats.consumed,
+        batches: this.stats.batches,
+        lag: { ...this.stats.lag },
+      }))
     }, this.options.statisticsIntervalMs ?? 5_000)
     this.statistics.unref()
     await consumer.connect()
@@ -125,7 +132,11 @@ export class Poller {
             await consumer.connect()
             await run() // a crash from here on comes back through the CRASH event
           },
-          { policy: REJOIN, signal, onRetry: (error) => monitor.emit('error.occurred', { type: 'consumer.restarting', error: error as Error, group }) },
+          {
+            policy: REJOIN,
+            signal,
+            onRetry: (error) => monitor.emit('error.occurred', { type: 'consumer.restarting', error: error as Error, group }),
+          },
         ),
       )
       .catch(() => {}) // the poller stopped meanwhile
@@ -184,7 +195,11 @@ async function applyStartFrom(kafka: Kafka, group: string, routes: Route[]): Pro
       const [committed] = await admin.fetchOffsets({ groupId: group, topics: [route.topic] })
       if (committed?.partitions.some((p) => p.offset !== '-1')) continue
       const offsets = await admin.fetchTopicOffsetsByTimestamp(route.topic, Date.parse(route.startFrom))
-      await admin.setOffsets({ groupId: group, topic: route.topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })) })
+      await admin.setOffsets({
+        groupId: group,
+        topic: route.topic,
+        partitions: offsets.map((o) => ({ partition: o.partition, offset: o.offset })),
+      })
     }
   })
 }

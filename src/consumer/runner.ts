@@ -105,14 +105,21 @@ export class BatchRunner {
     const result = await scope.run((signal) => this.invoke(route, chunk, ref, attempt, signal))
     // The partition may be another member's now: that member starts from the last commit.
     if (scope.lost) return 'stop'
-    const decision = decide({ offsets, attempt, consumed: result.consumed, error: result.error, transient: result.transient === true }, route)
+    const decision = decide(
+      { offsets, attempt, consumed: result.consumed, error: result.error, transient: result.transient === true },
+      route,
+    )
     if (decision.commitAfter !== undefined) {
       this.commit(payload, scope, decision.commitAfter)
       payload.resolveOffset(decision.commitAfter)
     }
     if (decision.action === 'continue') {
       this.retries.clear(key)
-      monitor.emit('consumer.consumed', () => ({ ...info, durationMs: Math.round(performance.now() - started), consumedOffset: decision.commitAfter }))
+      monitor.emit('consumer.consumed', () => ({
+        ...info,
+        durationMs: Math.round(performance.now() - started),
+        consumedOffset: decision.commitAfter,
+      }))
       return 'next'
     }
     const error = result.error!
@@ -130,14 +137,25 @@ export class BatchRunner {
 
   private async invoke(route: Route, chunk: Chunk, ref: PartitionRef, attempt: number, signal: AbortSignal): Promise<InvokeResult> {
     try {
-      return await this.options.invoker.invoke({ route, messages: chunk.messages, records: chunk.records, context: { ...ref, attempt, logger: this.logger(ref), signal } })
+      return await this.options.invoker.invoke({
+        route,
+        messages: chunk.messages,
+        records: chunk.records,
+        context: { ...ref, attempt, logger: this.logger(ref), signal },
+      })
     } catch (error) {
       return { consumed: undefined, error: error instanceof Error ? error : new KarafkaError('INVOKE_FAILED', String(error)) }
     }
   }
 
   /** An invalid record: dead-lettered (and on), or the partition stops at it. Returns whether to go on. */
-  private async handleInvalid(payload: EachBatchPayload, scope: PartitionScope, route: Route, ref: PartitionRef, invalid: InvalidRecord): Promise<boolean> {
+  private async handleInvalid(
+    payload: EachBatchPayload,
+    scope: PartitionScope,
+    route: Route,
+    ref: PartitionRef,
+    invalid: InvalidRecord,
+  ): Promise<boolean> {
     if (scope.lost) return false
     const { offset } = invalid.record
     if (decideInvalid(route).action === 'dead-letter') {
@@ -149,8 +167,16 @@ export class BatchRunner {
     payload.pause()
     this.options.consumer.seek({ topic: ref.topic, partition: ref.partition, offset })
     this.options.monitor.emit('client.pause', ref)
-    this.options.monitor.emit('consumer.consuming.pause', { ...ref, offset, reason: `${invalid.reason}; no deadLetter topic is set, so the partition stops here (set deadLetter, or fix the message and restart)` })
-    const error = new KarafkaError('MESSAGE_INVALID', `invalid message: ${invalid.reason}`, { topic: ref.topic, partition: ref.partition, offset })
+    this.options.monitor.emit('consumer.consuming.pause', {
+      ...ref,
+      offset,
+      reason: `${invalid.reason}; no deadLetter topic is set, so the partition stops here (set deadLetter, or fix the message and restart)`,
+    })
+    const error = new KarafkaError('MESSAGE_INVALID', `invalid message: ${invalid.reason}`, {
+      topic: ref.topic,
+      partition: ref.partition,
+      offset,
+    })
     this.options.monitor.emit('error.occurred', { type: 'consumer.invalid_message', error, ...ref, offset })
     return false
   }
@@ -161,7 +187,14 @@ export class BatchRunner {
     payload.pause()
     consumer.seek({ topic: ref.topic, partition: ref.partition, offset: decision.offset })
     monitor.emit('client.pause', ref)
-    monitor.emit('consumer.consuming.retry', { ...ref, offset: decision.offset, attempt: decision.failures, backoffMs: decision.backoffMs, error, exhausted: decision.exhausted })
+    monitor.emit('consumer.consuming.retry', {
+      ...ref,
+      offset: decision.offset,
+      attempt: decision.failures,
+      backoffMs: decision.backoffMs,
+      error,
+      exhausted: decision.exhausted,
+    })
     sleep(decision.backoffMs, this.stopping.signal).then(
       () => {
         consumer.resume([{ topic: ref.topic, partitions: [ref.partition] }])
@@ -171,7 +204,14 @@ export class BatchRunner {
     )
   }
 
-  private async deadLetter(payload: EachBatchPayload, scope: PartitionScope, record: RawRecord, topic: string, error: { name: string; message: string }, attempts: number): Promise<void> {
+  private async deadLetter(
+    payload: EachBatchPayload,
+    scope: PartitionScope,
+    record: RawRecord,
+    topic: string,
+    error: { name: string; message: string },
+    attempts: number,
+  ): Promise<void> {
     const { group, monitor } = this.options
     const ref = { group, topic: record.topic, partition: record.partition }
     try {
@@ -181,7 +221,13 @@ export class BatchRunner {
       monitor.emit('error.occurred', { type: 'dead_letter_queue.dispatch.error', error: failure as Error, ...ref, offset: record.offset })
       throw failure
     }
-    monitor.emit('dead_letter_queue.dispatched', { ...ref, offset: record.offset, deadLetter: topic, reason: `${error.name}: ${error.message}`, attempts })
+    monitor.emit('dead_letter_queue.dispatched', {
+      ...ref,
+      offset: record.offset,
+      deadLetter: topic,
+      reason: `${error.name}: ${error.message}`,
+      attempts,
+    })
     this.commit(payload, scope, record.offset)
   }
 
@@ -191,7 +237,8 @@ export class BatchRunner {
   }
 
   private logger(ref: PartitionRef): Logger {
-    const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => this.options.monitor.emit('consumer.log', { ...ref, level, message, fields })
+    const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+      this.options.monitor.emit('consumer.log', { ...ref, level, message, fields })
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
   }
 }

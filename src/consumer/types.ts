@@ -54,11 +54,21 @@ export interface ConsumerDefinition<E = EventOf, R = unknown> {
 }
 
 /** Builds the definition behind a generated, typed `defineConsumer`. */
-export function createConsumerDefinition<E, R>(group: string, topic: string, topology: Topology, fn: ConsumerFn<E, R>): ConsumerDefinition<E, R> {
+export function createConsumerDefinition<E, R>(
+  group: string,
+  topic: string,
+  topology: Topology,
+  fn: ConsumerFn<E, R>,
+): ConsumerDefinition<E, R> {
   return Object.freeze({ kind: 'karafka-ts.consumer' as const, group, topic, topology, fn })
 }
 
 /** True for what `defineConsumer` returns, whatever copy of karafka-ts made it. */
 export function isConsumerDefinition(value: unknown): value is ConsumerDefinition {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'karafka-ts.consumer' && typeof (value as { fn?: unknown }).fn === 'function'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'karafka-ts.consumer' &&
+    typeof (value as { fn?: unknown }).fn === 'function'
+  )
 }

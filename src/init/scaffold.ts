@@ -45,7 +45,10 @@ const TEST_FILE = 'test/users.test.ts'
 /** A name Kafka and Lambda both take: the package name without its scope, else the directory's. */
 export function appName(packageName: unknown, dir: string): string {
   const raw = typeof packageName === 'string' && packageName !== '' ? packageName.replace(/^@[^/]+\//, '') : path.basename(dir)
-  const name = raw.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '').slice(0, 40)
+  const name = raw
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '')
+    .slice(0, 40)
   return /^[A-Za-z]/.test(name) ? name : `app${name ? `-${name}` : ''}`
 }
 
@@ -73,7 +76,10 @@ function readPackage(file: string): PackageFile {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not an object')
     return { data: data as Record<string, unknown>, indent: /^(\s+)"/m.exec(text)?.[1] ?? '  ' }
   } catch (cause) {
-    throw new KarafkaError('ARGUMENTS_INVALID', `package.json is not a JSON object: ${(cause as Error).message}`, { cause, hint: 'fix package.json, or remove it and run npm init -y, then karafka init again' })
+    throw new KarafkaError('ARGUMENTS_INVALID', `package.json is not a JSON object: ${(cause as Error).message}`, {
+      cause,
+      hint: 'fix package.json, or remove it and run npm init -y, then karafka init again',
+    })
   }
 }
 

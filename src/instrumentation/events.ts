@@ -45,11 +45,21 @@ export interface EventPayloads {
   'dead_letter_queue.dispatched': PartitionRef & { offset: string; deadLetter: string; reason: string; attempts: number }
   'offsets.committed': PartitionRef & { offset: string }
   'lambda.invoke': PartitionRef & { functionName: string; messages: number; bytes: number }
-  'lambda.invoked': PartitionRef & { functionName: string; messages: number; durationMs: number; statusCode: number; functionError: string | undefined }
+  'lambda.invoked': PartitionRef & {
+    functionName: string
+    messages: number
+    durationMs: number
+    statusCode: number
+    functionError: string | undefined
+  }
   'statistics.emitted': { group: string; consumed: number; batches: number; lag: Record<string, number> }
   'error.occurred': { type: ErrorType; error: Error; group?: string; topic?: string; partition?: number; offset?: string }
   /** Handler log lines (ctx.logger), routed through the monitor like everything else. */
-  'consumer.log': PartitionRef & { level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields: Record<string, unknown> | undefined }
+  'consumer.log': PartitionRef & {
+    level: 'debug' | 'info' | 'warn' | 'error'
+    message: string
+    fields: Record<string, unknown> | undefined
+  }
   /** kafkajs's own info and debug log lines (its warnings and errors are error.occurred). */
   'client.log': { namespace: string; message: string; fields: Record<string, unknown> }
 }

@@ -23,8 +23,14 @@ const FORMATS: { [E in EventName]?: (p: EventPayloads[E]) => Line } = {
     text: `Stopping${p.signal ? ` (${p.signal})` : ''}: finishing in-flight batches${p.signal?.startsWith('SIG') ? '; a second signal exits at once' : ''}`,
   }),
   'app.stopped': (p) => ({ level: 'info', text: `Stopped in ${p.durationMs} ms` }),
-  'consumer.consume': (p) => ({ level: 'debug', text: `${where(p)}: consuming ${p.messages} messages (offsets ${p.firstOffset}-${p.lastOffset}, attempt ${p.attempt})` }),
-  'consumer.consumed': (p) => ({ level: 'info', text: `${where(p)}: ${p.messages} message${p.messages === 1 ? '' : 's'} consumed in ${p.durationMs} ms` }),
+  'consumer.consume': (p) => ({
+    level: 'debug',
+    text: `${where(p)}: consuming ${p.messages} messages (offsets ${p.firstOffset}-${p.lastOffset}, attempt ${p.attempt})`,
+  }),
+  'consumer.consumed': (p) => ({
+    level: 'info',
+    text: `${where(p)}: ${p.messages} message${p.messages === 1 ? '' : 's'} consumed in ${p.durationMs} ms`,
+  }),
   'consumer.consuming.retry': (p) => ({
     level: 'warn',
     text: `${where(p)}: attempt ${p.attempt} failed at offset ${p.offset} (${p.error.name}: ${p.error.message}); retrying in ${p.backoffMs} ms${p.exhausted ? ' (attempts exhausted and no dead-letter topic: retrying until it succeeds)' : ''}`,
@@ -32,11 +38,23 @@ const FORMATS: { [E in EventName]?: (p: EventPayloads[E]) => Line } = {
   'consumer.consuming.pause': (p) => ({ level: 'error', text: `${where(p)}: stopped at offset ${p.offset}: ${p.reason}` }),
   'client.pause': (p) => ({ level: 'debug', text: `${where(p)}: paused` }),
   'client.resume': (p) => ({ level: 'debug', text: `${where(p)}: resumed` }),
-  'rebalance.partitions_assigned': (p) => ({ level: 'info', text: `[${p.group}] assigned ${p.partitions.map((x) => `${x.topic}/${x.partition}`).join(', ') || 'nothing'}` }),
-  'rebalance.partitions_revoked': (p) => ({ level: 'info', text: `[${p.group}] revoked ${p.partitions.map((x) => `${x.topic}/${x.partition}`).join(', ') || 'nothing'}` }),
-  'dead_letter_queue.dispatched': (p) => ({ level: 'warn', text: `${where(p)}: offset ${p.offset} dead-lettered to ${p.deadLetter} after ${p.attempts} attempt${p.attempts === 1 ? '' : 's'}: ${p.reason}` }),
+  'rebalance.partitions_assigned': (p) => ({
+    level: 'info',
+    text: `[${p.group}] assigned ${p.partitions.map((x) => `${x.topic}/${x.partition}`).join(', ') || 'nothing'}`,
+  }),
+  'rebalance.partitions_revoked': (p) => ({
+    level: 'info',
+    text: `[${p.group}] revoked ${p.partitions.map((x) => `${x.topic}/${x.partition}`).join(', ') || 'nothing'}`,
+  }),
+  'dead_letter_queue.dispatched': (p) => ({
+    level: 'warn',
+    text: `${where(p)}: offset ${p.offset} dead-lettered to ${p.deadLetter} after ${p.attempts} attempt${p.attempts === 1 ? '' : 's'}: ${p.reason}`,
+  }),
   'offsets.committed': (p) => ({ level: 'debug', text: `${where(p)}: committed offset ${p.offset}` }),
-  'lambda.invoked': (p) => ({ level: 'debug', text: `${where(p)}: ${p.functionName} invoked with ${p.messages} messages in ${p.durationMs} ms (status ${p.statusCode}${p.functionError ? `, ${p.functionError}` : ''})` }),
+  'lambda.invoked': (p) => ({
+    level: 'debug',
+    text: `${where(p)}: ${p.functionName} invoked with ${p.messages} messages in ${p.durationMs} ms (status ${p.statusCode}${p.functionError ? `, ${p.functionError}` : ''})`,
+  }),
   'error.occurred': (p) => ({
     level: p.type === 'kafka.warning' ? 'warn' : 'error',
     text: `${p.group ? `[${p.group}] ` : ''}${p.topic ? `${p.topic}/${p.partition}: ` : ''}${p.type}: ${p.error.message}`,

@@ -17,7 +17,11 @@ export class Monitor {
     const entry = listener as Listener<never>
     for (const name of names) this.listeners.set(name, [...(this.listeners.get(name) ?? []), entry])
     return () => {
-      for (const name of names) this.listeners.set(name, (this.listeners.get(name) ?? []).filter((l) => l !== entry))
+      for (const name of names)
+        this.listeners.set(
+          name,
+          (this.listeners.get(name) ?? []).filter((l) => l !== entry),
+        )
     }
   }
 

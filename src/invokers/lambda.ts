@@ -16,7 +16,11 @@ export const MAX_EVENT_BYTES = 6 * 1024 * 1024 - 16 * 1024
  * Kafka event. A FunctionError (handled, unhandled, timeout) is a failed attempt; throttling and
  * network errors are transient: backed off, not counted. AWS_ENDPOINT_URL_LAMBDA points it elsewhere.
  */
-export function createLambdaInvoker(manifest: Manifest, monitor: Monitor, client: LambdaClient = createLambdaClient(manifest, { localCredentials: true })): Invoker {
+export function createLambdaInvoker(
+  manifest: Manifest,
+  monitor: Monitor,
+  client: LambdaClient = createLambdaClient(manifest, { localCredentials: true }),
+): Invoker {
   const alias = manifest.lambda?.alias ?? 'live'
   // The server checked its own generated code against the manifest at start: this is its fingerprint.
   const fingerprint = codegenFingerprint(manifest)
@@ -40,24 +44,52 @@ export function createLambdaInvoker(manifest: Manifest, monitor: Monitor, client
         const started = performance.now()
         let response
         try {
-          response = await client.send(new InvokeCommand({ FunctionName: functionName, Qualifier: alias, InvocationType: 'RequestResponse', Payload: payload }), { abortSignal: context.signal })
+          response = await client.send(
+            new InvokeCommand({ FunctionName: functionName, Qualifier: alias, InvocationType: 'RequestResponse', Payload: payload }),
+            { abortSignal: context.signal },
+          )
         } catch (error) {
           const err = error as Error & { $metadata?: { httpStatusCode?: number }; name: string }
           monitor.emit('error.occurred', { type: 'lambda.invoke.error', error: err, ...ref })
           // Throttled, a network or server failure, or no answer at all: the function did not fail, so it is not an attempt.
           const transient = isTransientAwsError(err) || err.$metadata?.httpStatusCode === undefined
-          return { consumed, error: new KarafkaError('INVOKE_FAILED', `invoking ${functionName}:${alias} failed: ${err.name}: ${err.message}`, { cause: err, retriable: transient }), transient }
+          return {
+            consumed,
+            error: new KarafkaError('INVOKE_FAILED', `invoking ${functionName}:${alias} failed: ${err.name}: ${err.message}`, {
+              cause: err,
+              retriable: transient,
+            }),
+            transient,
+          }
         }
         const body = response.Payload ? Buffer.from(response.Payload).toString('utf8') : ''
-        monitor.emit('lambda.invoked', () => ({ ...ref, functionName, messages: chunk.length, durationMs: Math.round(performance.now() - started), statusCode: response.StatusCode ?? 0, functionError: response.FunctionError }))
+        monitor.emit('lambda.invoked', () => ({
+          ...ref,
+          functionName,
+          messages: chunk.length,
+          durationMs: Math.round(performance.now() - started),
+          statusCode: response.StatusCode ?? 0,
+          functionError: response.FunctionError,
+        }))
         if (response.FunctionError) {
           const detail = parseJson(body) as { errorType?: string; errorMessage?: string } | undefined
-          const error = new KarafkaError('FUNCTION_ERROR', `${functionName} failed (${response.FunctionError}): ${detail?.errorType ?? 'Error'}: ${detail?.errorMessage ?? body}`, where)
+          const error = new KarafkaError(
+            'FUNCTION_ERROR',
+            `${functionName} failed (${response.FunctionError}): ${detail?.errorType ?? 'Error'}: ${detail?.errorMessage ?? body}`,
+            where,
+          )
           return { consumed, error: named(error, detail?.errorType ?? 'FunctionError') }
         }
         const result = parseJson(body) as PartialResult | undefined
         if (!result || typeof result.consumed !== 'object') {
-          return { consumed, error: new KarafkaError('INVOKE_FAILED', `${functionName} answered without a partial result; is it a karafka-ts entry? (${body.slice(0, 200)})`, where) }
+          return {
+            consumed,
+            error: new KarafkaError(
+              'INVOKE_FAILED',
+              `${functionName} answered without a partial result; is it a karafka-ts entry? (${body.slice(0, 200)})`,
+              where,
+            ),
+          }
         }
         consumed = result.consumed[batchKey] ?? consumed
         if (result.error?.code === 'CODEGEN_STALE') {
@@ -71,7 +103,14 @@ export function createLambdaInvoker(manifest: Manifest, monitor: Monitor, client
       // Returning means everything was consumed: a function that says less without an error is not trusted with a skip.
       const last = records.at(-1)?.offset
       if (consumed !== last) {
-        return { consumed, error: new KarafkaError('INVOKE_FAILED', `${functionName} answered without an error but consumed only up to offset ${consumed ?? '(none)'} of ${records[0]?.offset}-${last}`, where) }
+        return {
+          consumed,
+          error: new KarafkaError(
+            'INVOKE_FAILED',
+            `${functionName} answered without an error but consumed only up to offset ${consumed ?? '(none)'} of ${records[0]?.offset}-${last}`,
+            where,
+          ),
+        }
       }
       return { consumed }
     },
@@ -125,4 +164,3 @@ function parseJson(text: string): unknown {
     return undefined
   }
 }
-

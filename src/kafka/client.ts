@@ -30,7 +30,10 @@ export function toMonitor(monitor: Monitor): logCreator {
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = log
       if (level === logLevel.ERROR || level === logLevel.WARN) {
         const detail = typeof fields.error === 'string' ? `: ${fields.error}` : ''
-        monitor.emit('error.occurred', () => ({ type: level === logLevel.ERROR ? 'kafka.error' : 'kafka.warning', error: new KarafkaError('KAFKA_ERROR', `${namespace}: ${message}${detail}`) }))
+        monitor.emit('error.occurred', () => ({
+          type: level === logLevel.ERROR ? 'kafka.error' : 'kafka.warning',
+          error: new KarafkaError('KAFKA_ERROR', `${namespace}: ${message}${detail}`),
+        }))
       } else {
         monitor.emit('client.log', () => ({ namespace, message, fields }))
       }

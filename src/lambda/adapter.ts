@@ -41,14 +41,24 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
     const consumed: Record<string, string> = {}
     const deadline = new AbortController()
     const remaining = context?.getRemainingTimeInMillis?.()
-    const timer = remaining === undefined ? undefined : setTimeout(() => deadline.abort(new KarafkaError('LAMBDA_DEADLINE', 'the Lambda deadline is near')), Math.max(0, remaining - DEADLINE_MARGIN_MS))
+    const timer =
+      remaining === undefined
+        ? undefined
+        : setTimeout(
+            () => deadline.abort(new KarafkaError('LAMBDA_DEADLINE', 'the Lambda deadline is near')),
+            Math.max(0, remaining - DEADLINE_MARGIN_MS),
+          )
     try {
       for (const [batchKey, records] of Object.entries(event.records)) {
         const messages: Message[] = []
         for (const record of records.map(fromAwsRecord)) {
           const decoded = decodeRecord(topology, record)
           if (isInvalidRecord(decoded)) {
-            throw new KarafkaError('MESSAGE_INVALID', `${record.topic}/${record.partition} offset ${record.offset}: ${decoded.reason}`, { topic: record.topic, partition: record.partition, offset: record.offset })
+            throw new KarafkaError('MESSAGE_INVALID', `${record.topic}/${record.partition} offset ${record.offset}: ${decoded.reason}`, {
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset,
+            })
           }
           messages.push(decoded)
         }

@@ -24,7 +24,14 @@ export interface BuiltFunction {
 export function lambdaRoutes(manifest: Manifest, only?: string): Route[] {
   const routes = manifest.routes.filter((r) => r.backend === 'lambda' && (!only || `${r.group}/${r.topic}` === only))
   if (only && routes.length === 0) {
-    throw new KarafkaError('ARGUMENTS_INVALID', `no lambda route ${only}`, { hint: `lambda routes: ${manifest.routes.filter((r) => r.backend === 'lambda').map((r) => `${r.group}/${r.topic}`).join(', ') || 'none'}` })
+    throw new KarafkaError('ARGUMENTS_INVALID', `no lambda route ${only}`, {
+      hint: `lambda routes: ${
+        manifest.routes
+          .filter((r) => r.backend === 'lambda')
+          .map((r) => `${r.group}/${r.topic}`)
+          .join(', ') || 'none'
+      }`,
+    })
   }
   return routes
 }
@@ -34,7 +41,11 @@ export function lambdaRoutes(manifest: Manifest, only?: string): Route[] {
  * and zips it reproducibly: the same inputs give the same bytes, so an unchanged handler deploys nothing.
  * @throws KarafkaError CODEGEN_FAILED when the entry was not generated.
  */
-export async function buildFunctions(manifest: Manifest, routes: Route[], onProgress: (text: string) => void = () => {}): Promise<BuiltFunction[]> {
+export async function buildFunctions(
+  manifest: Manifest,
+  routes: Route[],
+  onProgress: (text: string) => void = () => {},
+): Promise<BuiltFunction[]> {
   if (routes.length > 0) assertGeneratedFresh(manifest)
   const { build } = await import('esbuild')
   const dist = path.join(manifest.root, 'dist', 'lambda')
@@ -42,7 +53,10 @@ export async function buildFunctions(manifest: Manifest, routes: Route[], onProg
   for (const route of routes) {
     const functionName = route.functionName!
     const entry = path.join(manifest.root, manifest.codegen.outDir, 'lambda', `${route.group}.${route.topic}.ts`)
-    if (!existsSync(entry)) throw new KarafkaError('CODEGEN_MISSING', `the Lambda entry ${path.relative(process.cwd(), entry)} does not exist`, { hint: 'run karafka codegen first' })
+    if (!existsSync(entry))
+      throw new KarafkaError('CODEGEN_MISSING', `the Lambda entry ${path.relative(process.cwd(), entry)} does not exist`, {
+        hint: 'run karafka codegen first',
+      })
     onProgress(`bundling ${functionName} (${route.group}/${route.topic})...`)
     const outdir = path.join(dist, functionName)
     const result = await build({
@@ -64,7 +78,15 @@ export async function buildFunctions(manifest: Manifest, routes: Route[], onProg
     const zip = createZip([{ name: 'index.mjs', data: code }])
     const zipFile = path.join(dist, `${functionName}.zip`)
     const changed = writeIfChanged(zipFile, zip)
-    built.push({ route, functionName, bundle: path.join(outdir, 'index.mjs'), zip: zipFile, sha256: createHash('sha256').update(zip).digest('base64'), bytes: zip.length, changed })
+    built.push({
+      route,
+      functionName,
+      bundle: path.join(outdir, 'index.mjs'),
+      zip: zipFile,
+      sha256: createHash('sha256').update(zip).digest('base64'),
+      bytes: zip.length,
+      changed,
+    })
   }
   return built
 }
@@ -77,7 +99,8 @@ export async function buildFunctions(manifest: Manifest, routes: Route[], onProg
 function assertGeneratedFresh(manifest: Manifest): void {
   const file = path.join(manifest.root, manifest.codegen.outDir, 'karafka.ts')
   const shown = path.relative(process.cwd(), file) || file
-  if (!existsSync(file)) throw new KarafkaError('CODEGEN_MISSING', `the generated code ${shown} does not exist`, { hint: 'run karafka codegen first' })
+  if (!existsSync(file))
+    throw new KarafkaError('CODEGEN_MISSING', `the generated code ${shown} does not exist`, { hint: 'run karafka codegen first' })
   assertFresh(manifest, /^\s*fingerprint: '([0-9a-f]+)',$/m.exec(readFileSync(file, 'utf8'))?.[1], shown)
 }
 

@@ -11,7 +11,8 @@ process.once('message', async ({ bundle, event, deadline, functionName, requestI
   let reply
   try {
     const module = await import(pathToFileURL(bundle).href)
-    if (typeof module.handler !== 'function') throw Object.assign(new Error(`${bundle} exports no handler`), { name: 'Runtime.HandlerNotFound' })
+    if (typeof module.handler !== 'function')
+      throw Object.assign(new Error(`${bundle} exports no handler`), { name: 'Runtime.HandlerNotFound' })
     reply = { ok: true, result: (await module.handler(event, context)) ?? null }
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error))

@@ -41,9 +41,18 @@ const WAIT = { maxWaitTime: 300, minDelay: 1, maxDelay: 5 }
  * With `dryRun`, reads the same state and says what it would do, changing nothing.
  * @throws KarafkaError DEPLOY_FAILED for a missing role, region or credentials.
  */
-export async function deployFunctions({ manifest, routes, client, dryRun = false, onProgress = () => {} }: DeployOptions): Promise<DeployAction[]> {
+export async function deployFunctions({
+  manifest,
+  routes,
+  client,
+  dryRun = false,
+  onProgress = () => {},
+}: DeployOptions): Promise<DeployAction[]> {
   const lambda = manifest.lambda
-  if (!lambda) throw new KarafkaError('DEPLOY_FAILED', 'karafka.yml has no lambda block', { hint: 'add lambda: { region, functionPrefix, role } to deploy lambda routes' })
+  if (!lambda)
+    throw new KarafkaError('DEPLOY_FAILED', 'karafka.yml has no lambda block', {
+      hint: 'add lambda: { region, functionPrefix, role } to deploy lambda routes',
+    })
   await requireCredentials(client)
   const built = await buildFunctions(manifest, routes, onProgress)
   const actions: DeployAction[] = []
@@ -66,12 +75,16 @@ export async function deployFunctions({ manifest, routes, client, dryRun = false
     let changed = false
     if (!current) {
       if (!lambda.role) {
-        throw new KarafkaError('DEPLOY_FAILED', `${name} does not exist yet and lambda.role is not set`, { hint: 'set lambda.role in karafka.yml (for example role: ${LAMBDA_ROLE_ARN}) to the ARN of the functions\' execution role' })
+        throw new KarafkaError('DEPLOY_FAILED', `${name} does not exist yet and lambda.role is not set`, {
+          hint: "set lambda.role in karafka.yml (for example role: ${LAMBDA_ROLE_ARN}) to the ARN of the functions' execution role",
+        })
       }
       say(name, 'create', `${fn.bytes} bytes, ${desired.Runtime}, ${desired.MemorySize} MB, ${desired.Timeout} s`)
       if (!dryRun) {
         onProgress(`uploading ${name} (${fn.bytes} bytes)...`)
-        await client.send(new CreateFunctionCommand({ FunctionName: name, Code: { ZipFile: readFileSync(fn.zip) }, Publish: false, ...desired }))
+        await client.send(
+          new CreateFunctionCommand({ FunctionName: name, Code: { ZipFile: readFileSync(fn.zip) }, Publish: false, ...desired }),
+        )
         onProgress(`waiting for ${name} to become active...`)
         await waitUntilFunctionActiveV2({ client, ...WAIT }, { FunctionName: name })
       }
@@ -121,10 +134,21 @@ export async function deployFunctions({ manifest, routes, client, dryRun = false
   return actions
 }
 
-function configDrift(current: FunctionConfiguration, desired: { Runtime: string; Handler: string; Role: string; MemorySize: number; Timeout: number; Environment: { Variables: Record<string, string> } }): string[] {
+function configDrift(
+  current: FunctionConfiguration,
+  desired: {
+    Runtime: string
+    Handler: string
+    Role: string
+    MemorySize: number
+    Timeout: number
+    Environment: { Variables: Record<string, string> }
+  },
+): string[] {
   const drift: string[] = []
   const check = (name: string, from: unknown, to: unknown) => {
-    if (JSON.stringify(from ?? null) !== JSON.stringify(to ?? null)) drift.push(`${name}: ${JSON.stringify(from ?? null)} -> ${JSON.stringify(to)}`)
+    if (JSON.stringify(from ?? null) !== JSON.stringify(to ?? null))
+      drift.push(`${name}: ${JSON.stringify(from ?? null)} -> ${JSON.stringify(to)}`)
   }
   check('runtime', current.Runtime, desired.Runtime)
   check('handler', current.Handler, desired.Handler)

@@ -52,26 +52,45 @@ export async function startLambdaServer(options: ServeOptions): Promise<LambdaSe
   for (const route of manifest.routes) {
     if (route.backend !== 'lambda' || !route.functionName || !lambda) continue
     const bundle = path.join(manifest.root, 'dist', 'lambda', route.functionName, 'index.mjs')
-    functions.set(route.functionName, { name: route.functionName, bundle, timeoutMs: lambda.timeout * 1000, memoryMb: lambda.memorySize, alias: lambda.alias, inFlight: 0 })
+    functions.set(route.functionName, {
+      name: route.functionName,
+      bundle,
+      timeoutMs: lambda.timeout * 1000,
+      memoryMb: lambda.memorySize,
+      alias: lambda.alias,
+      inFlight: 0,
+    })
   }
   const invocations = new Map<string, number>()
   const limit = options.concurrency ?? Number.POSITIVE_INFINITY
-  const env = { ...process.env, ...options.env, ...Object.fromEntries(Object.entries(lambda?.environment ?? {}).map(([k, v]) => [k, String(v)])) }
+  const env = {
+    ...process.env,
+    ...options.env,
+    ...Object.fromEntries(Object.entries(lambda?.environment ?? {}).map(([k, v]) => [k, String(v)])),
+  }
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const match = INVOKE_PATH.exec(url.pathname)
     if (req.method !== 'POST' || !match) return error(res, 404, 'UnrecognizedClientException', `no route for ${req.method} ${url.pathname}`)
-    const [name, inlineQualifier] = decodeURIComponent(match[1]!).replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '').split(':')
+    const [name, inlineQualifier] = decodeURIComponent(match[1]!)
+      .replace(/^arn:aws:lambda:[^:]+:\d+:function:/, '')
+      .split(':')
     const qualifier = url.searchParams.get('Qualifier') ?? inlineQualifier
     const fn = functions.get(name!)
     if (!fn || !existsSync(fn.bundle)) {
       return error(res, 404, 'ResourceNotFoundException', `Function not found: ${name}${fn ? ' (not built: run karafka build)' : ''}`)
     }
-    if (qualifier && qualifier !== fn.alias && qualifier !== '$LATEST') return error(res, 404, 'ResourceNotFoundException', `Function not found: ${name}:${qualifier}`)
+    if (qualifier && qualifier !== fn.alias && qualifier !== '$LATEST')
+      return error(res, 404, 'ResourceNotFoundException', `Function not found: ${name}:${qualifier}`)
     const body = await readBody(req)
     if (fn.inFlight >= limit) {
-      return send(res, 429, { 'x-amzn-ErrorType': 'TooManyRequestsException' }, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' })
+      return send(
+        res,
+        429,
+        { 'x-amzn-ErrorType': 'TooManyRequestsException' },
+        { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' },
+      )
     }
     let event: unknown
     try {
@@ -86,7 +105,8 @@ export async function startLambdaServer(options: ServeOptions): Promise<LambdaSe
       invocations.set(fn.name, (invocations.get(fn.name) ?? 0) + 1)
       const headers: Record<string, string> = { 'X-Amz-Executed-Version': '$LATEST' }
       if (outcome.functionError) headers['X-Amz-Function-Error'] = outcome.functionError
-      if (req.headers['x-amz-log-type'] === 'Tail') headers['X-Amz-Log-Result'] = outcome.logs.subarray(Math.max(0, outcome.logs.length - LOG_TAIL_BYTES)).toString('base64')
+      if (req.headers['x-amz-log-type'] === 'Tail')
+        headers['X-Amz-Log-Result'] = outcome.logs.subarray(Math.max(0, outcome.logs.length - LOG_TAIL_BYTES)).toString('base64')
       return send(res, 200, headers, outcome.payload)
     } finally {
       fn.inFlight--
@@ -134,13 +154,25 @@ function runInChild(fn: LocalFunction, event: unknown, env: NodeJS.ProcessEnv): 
     }
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      finish({ payload: { errorType: 'Sandbox.Timedout', errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds` }, functionError: 'Unhandled' })
+      finish({
+        payload: {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`,
+        },
+        functionError: 'Unhandled',
+      })
     }, fn.timeoutMs)
     child.on('message', (reply: { ok: boolean; result?: unknown; error?: unknown }) => {
       finish(reply.ok ? { payload: reply.result ?? null, functionError: undefined } : { payload: reply.error, functionError: 'Unhandled' })
     })
     child.on('close', (code, signal) => {
-      finish({ payload: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ?? `exit status ${code}`}` }, functionError: 'Unhandled' })
+      finish({
+        payload: {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ?? `exit status ${code}`}`,
+        },
+        functionError: 'Unhandled',
+      })
     })
     child.send({ bundle: fn.bundle, event, deadline: started + fn.timeoutMs, functionName: fn.name, requestId })
   })

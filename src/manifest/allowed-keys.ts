@@ -26,7 +26,9 @@ function unwrap(schema: AnySchema | undefined): AnySchema | undefined {
 }
 
 function descend(schema: AnySchema | undefined, segment: string): AnySchema | undefined {
-  const def = schema?._zod.def as { type: string; shape?: Record<string, AnySchema>; valueType?: AnySchema; options?: AnySchema[] } | undefined
+  const def = schema?._zod.def as
+    | { type: string; shape?: Record<string, AnySchema>; valueType?: AnySchema; options?: AnySchema[] }
+    | undefined
   if (!def) return undefined
   if (def.type === 'object') return (schema as z.ZodObject).shape[segment] as AnySchema | undefined
   if (def.type === 'record') return def.valueType

@@ -24,7 +24,12 @@ export function expandVariables(doc: Document, env: NodeJS.ProcessEnv): { unset:
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return
       const text = node.value
       const path = pathOf([...ancestors, node])
-      const expanded = expandText(text, env, (name) => unset.push({ path, name }), (value) => secrets.push(value))
+      const expanded = expandText(
+        text,
+        env,
+        (name) => unset.push({ path, name }),
+        (value) => secrets.push(value),
+      )
       node.value = node.type === 'PLAIN' && isSingleReference(text) ? retype(expanded) : expanded
     },
   })
@@ -36,7 +41,12 @@ export function expandVariables(doc: Document, env: NodeJS.ProcessEnv): { unset:
  * without a default (which expands to nothing) and `onSecret` for values of variables whose
  * names say they are secrets.
  */
-export function expandText(text: string, env: NodeJS.ProcessEnv, onUnset: (name: string) => void, onSecret: (value: string) => void = () => {}): string {
+export function expandText(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  onUnset: (name: string) => void,
+  onSecret: (value: string) => void = () => {},
+): string {
   return text.replace(REFERENCE, (whole, escaped: string, name: string, fallback: string | undefined) => {
     if (escaped) return whole.slice(1)
     const value = env[name] ?? fallback

@@ -21,9 +21,7 @@ export interface Field {
 }
 
 /** An event is either a mapping of fields or a reference to a zod schema of the app. */
-export type EventSpec =
-  | { kind: 'fields'; fields: Field[] }
-  | { kind: 'ref'; module: string; exportName: string }
+export type EventSpec = { kind: 'fields'; fields: Field[] } | { kind: 'ref'; module: string; exportName: string }
 
 export const FIELD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*\??$/
 export const SCHEMA_REF = /^([^#\s]+)#([A-Za-z_$][A-Za-z0-9_$]*)$/

@@ -33,7 +33,11 @@ export function assertFresh(manifest: Manifest, fingerprint: string | undefined,
   const expected = codegenFingerprint(manifest)
   if (fingerprint === expected) return
   const manifestName = path.relative(process.cwd(), manifest.file) || manifest.file
-  throw new KarafkaError('CODEGEN_STALE', `${where} was generated from another version of ${manifestName} (fingerprint ${fingerprint ?? 'none'}, the manifest's is ${expected})`, {
-    hint: 'run karafka codegen (karafka dev does it by itself), then start again',
-  })
+  throw new KarafkaError(
+    'CODEGEN_STALE',
+    `${where} was generated from another version of ${manifestName} (fingerprint ${fingerprint ?? 'none'}, the manifest's is ${expected})`,
+    {
+      hint: 'run karafka codegen (karafka dev does it by itself), then start again',
+    },
+  )
 }

@@ -30,7 +30,9 @@ function flatten(issues: readonly ZodIssue[], prefix: Path): ZodIssue[] {
     // Keep the branch whose basic shape matched (string, list or mapping); report its problems.
     const matching = issue.errors.filter((branch) => !branch.some((inner) => inner.code === 'invalid_type' && inner.path.length === 0))
     if (matching[0]) return flatten(matching[0], path)
-    const expected = [...new Set(issue.errors.flatMap((branch) => branch.map((inner) => (inner.code === 'invalid_type' ? inner.expected : undefined))))].filter(Boolean)
+    const expected = [
+      ...new Set(issue.errors.flatMap((branch) => branch.map((inner) => (inner.code === 'invalid_type' ? inner.expected : undefined)))),
+    ].filter(Boolean)
     return [{ ...issue, path, message: `expected ${listOr(expected.map(friendlyType))}` } as ZodIssue]
   })
 }
@@ -74,7 +76,8 @@ function describe(source: ManifestSource, issue: ZodIssue, allowedKeys: (path: P
 function sizeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
   const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum)
   const word = issue.code === 'too_small' ? 'at least' : 'at most'
-  if (issue.origin === 'string') return bound <= 1 && issue.code === 'too_small' ? 'must not be empty' : `must have ${word} ${bound} characters`
+  if (issue.origin === 'string')
+    return bound <= 1 && issue.code === 'too_small' ? 'must not be empty' : `must have ${word} ${bound} characters`
   if (issue.origin === 'array') return `must have ${word} ${bound} items`
   return `must be ${word} ${bound}`
 }
@@ -117,7 +120,8 @@ function closest(key: string, allowed: string[]): string | undefined {
   let best: { key: string; distance: number } | undefined
   for (const candidate of allowed) {
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase())
-    if (distance <= Math.max(1, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) best = { key: candidate, distance }
+    if (distance <= Math.max(1, Math.floor(candidate.length / 3)) && (!best || distance < best.distance))
+      best = { key: candidate, distance }
   }
   return best?.key
 }

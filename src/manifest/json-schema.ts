@@ -8,7 +8,8 @@ export function manifestJsonSchema(): Record<string, unknown> {
     ...generated,
     $id: 'https://karafka-ts.dev/schema/karafka.schema.json',
     title: 'karafka.yml',
-    description: 'The karafka-ts manifest: topics, typed events, consumer groups and routes. Generated from src/manifest/schema.ts; do not edit.',
+    description:
+      'The karafka-ts manifest: topics, typed events, consumer groups and routes. Generated from src/manifest/schema.ts; do not edit.',
   }
 }
 

@@ -47,7 +47,10 @@ export function parseManifest(text: string, shown: string, absolute: string, env
   const syntax = source.doc.errors[0]
   if (syntax) {
     const duplicate = syntax.code === 'DUPLICATE_KEY' ? keyAt(source, syntax.pos[0]) : undefined
-    const message = syntax.code === 'DUPLICATE_KEY' ? `${duplicate === undefined ? 'a key' : JSON.stringify(duplicate)} appears twice in this mapping` : `invalid YAML: ${syntax.message.split('\n')[0]!}`
+    const message =
+      syntax.code === 'DUPLICATE_KEY'
+        ? `${duplicate === undefined ? 'a key' : JSON.stringify(duplicate)} appears twice in this mapping`
+        : `invalid YAML: ${syntax.message.split('\n')[0]!}`
     const line = text.split('\n')[source.position(syntax.pos[0]).line - 1] ?? ''
     const hint =
       syntax.code === 'DUPLICATE_KEY'
@@ -58,7 +61,14 @@ export function parseManifest(text: string, shown: string, absolute: string, env
     throw new ManifestError(shown, [{ file: shown, ...source.position(syntax.pos[0]), path: '', message, hint }])
   }
   const appNode = source.doc.get('app', true)
-  const appTemplate: unknown = appNode && typeof appNode === 'object' && 'toJS' in appNode ? plain(() => (appNode as { toJS(doc: unknown, options: object): unknown }).toJS(source.doc, { maxAliasCount: MAX_ALIASES }), source, shown) : undefined
+  const appTemplate: unknown =
+    appNode && typeof appNode === 'object' && 'toJS' in appNode
+      ? plain(
+          () => (appNode as { toJS(doc: unknown, options: object): unknown }).toJS(source.doc, { maxAliasCount: MAX_ALIASES }),
+          source,
+          shown,
+        )
+      : undefined
   const { unset, secrets } = expandVariables(source.doc, env)
   const issues: ManifestIssue[] = unset.map(({ path: at, name }) => ({
     file: shown,
@@ -69,13 +79,24 @@ export function parseManifest(text: string, shown: string, absolute: string, env
   }))
   const raw: unknown = plain(() => source.doc.toJS({ maxAliasCount: MAX_ALIASES }), source, shown)
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ManifestError(shown, [{ file: shown, line: 1, col: 1, path: '', message: 'the manifest is not a mapping', hint: 'start from the example of karafka init: app:, topics:, consumerGroups:' }])
+    throw new ManifestError(shown, [
+      {
+        file: shown,
+        line: 1,
+        col: 1,
+        path: '',
+        message: 'the manifest is not a mapping',
+        hint: 'start from the example of karafka init: app:, topics:, consumerGroups:',
+      },
+    ])
   }
   const parsed = manifestSchema.safeParse(raw)
   const ruled = fromRuleIssues(source, checkRules(raw, path.dirname(absolute)))
   // A rule's message says more than the schema's about the same field.
   const ruledPaths = new Set(ruled.map((issue) => issue.path))
-  const schemaIssues = parsed.success ? [] : fromZodIssues(source, parsed.error.issues, (at) => allowedKeysAt(manifestSchema, at)).filter((issue) => !ruledPaths.has(issue.path))
+  const schemaIssues = parsed.success
+    ? []
+    : fromZodIssues(source, parsed.error.issues, (at) => allowedKeysAt(manifestSchema, at)).filter((issue) => !ruledPaths.has(issue.path))
   // An unset variable explains every other complaint about the same field.
   const unsetPaths = new Set(issues.map((issue) => issue.path))
   issues.push(...[...schemaIssues, ...ruled].filter((issue) => !unsetPaths.has(issue.path)))
@@ -83,7 +104,14 @@ export function parseManifest(text: string, shown: string, absolute: string, env
     // Messages may quote a value: never one that is a secret.
     const password = (raw as { app?: { sasl?: { password?: unknown } } }).app?.sasl?.password
     const hidden = typeof password === 'string' ? [...secrets, password] : secrets
-    throw new ManifestError(shown, sortIssues(issues).map((issue) => ({ ...issue, message: redact(issue.message, hidden), ...(issue.hint ? { hint: redact(issue.hint, hidden) } : {}) })))
+    throw new ManifestError(
+      shown,
+      sortIssues(issues).map((issue) => ({
+        ...issue,
+        message: redact(issue.message, hidden),
+        ...(issue.hint ? { hint: redact(issue.hint, hidden) } : {}),
+      })),
+    )
   }
   return resolveManifest(parsed.data, { file: absolute, secrets, appTemplate, locate: (at, where) => source.locate(at, where) })
 }
@@ -118,8 +146,19 @@ function plain<T>(convert: () => T, source: ReturnType<typeof parseSource>, show
         return visit.BREAK
       },
     })
-    const message = error instanceof ReferenceError ? `the aliases expand to more than ${MAX_ALIASES} copies` : `invalid YAML: ${(error as Error).message}`
-    throw new ManifestError(shown, [{ file: shown, ...source.position(at), path: '', message, hint: 'write the values out instead of using aliases (*name) and merges (<<)' }])
+    const message =
+      error instanceof ReferenceError
+        ? `the aliases expand to more than ${MAX_ALIASES} copies`
+        : `invalid YAML: ${(error as Error).message}`
+    throw new ManifestError(shown, [
+      {
+        file: shown,
+        ...source.position(at),
+        path: '',
+        message,
+        hint: 'write the values out instead of using aliases (*name) and merges (<<)',
+      },
+    ])
   }
 }
 

@@ -27,8 +27,7 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
       group,
       topic,
       handlerPath: path.resolve(root, route.handler),
-      functionName:
-        route.backend === 'lambda' && data.lambda ? lambdaFunctionName(data.lambda.functionPrefix, group, topic) : undefined,
+      functionName: route.backend === 'lambda' && data.lambda ? lambdaFunctionName(data.lambda.functionPrefix, group, topic) : undefined,
     }))
   }
   const sasl = data.app.sasl
@@ -40,7 +39,9 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
     lambda: data.lambda,
     topics,
     consumerGroups,
-    groupSettings: Object.fromEntries(Object.entries(data.consumerGroups).map(([group, { topics: _topics, ...settings }]) => [group, settings])),
+    groupSettings: Object.fromEntries(
+      Object.entries(data.consumerGroups).map(([group, { topics: _topics, ...settings }]) => [group, settings]),
+    ),
     routes: Object.values(consumerGroups).flat(),
     secrets: [...new Set([...secrets, ...(sasl?.password ? [sasl.password] : [])])],
     appTemplate,
@@ -50,7 +51,5 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
 
 /** Brokers given as a list or a comma-separated string, as a list. */
 export function brokerList(brokers: string | string[]): string[] {
-  return (Array.isArray(brokers) ? brokers : brokers.split(','))
-    .map((broker) => broker.trim())
-    .filter(Boolean)
+  return (Array.isArray(brokers) ? brokers : brokers.split(',')).map((broker) => broker.trim()).filter(Boolean)
 }

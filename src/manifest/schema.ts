@@ -13,14 +13,10 @@ export const LAMBDA_RUNTIMES = ['nodejs24.x', 'nodejs22.x'] as const
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/
 
-export const topicNameSchema = z
-  .string()
-  .regex(TOPIC_NAME, 'a topic name has 1 to 249 letters, digits, ".", "_" or "-"')
+export const topicNameSchema = z.string().regex(TOPIC_NAME, 'a topic name has 1 to 249 letters, digits, ".", "_" or "-"')
 const groupNameSchema = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a group name has letters, digits, ".", "_" or "-"')
 const eventNameSchema = z.string().regex(IDENTIFIER, 'an event name starts with a letter and has letters, digits and "_"')
-const fieldNameSchema = z
-  .string()
-  .regex(FIELD_NAME, 'a field name is an identifier, with "?" at the end when optional')
+const fieldNameSchema = z.string().regex(FIELD_NAME, 'a field name is an identifier, with "?" at the end when optional')
 
 const typeExpressionSchema = z.string().superRefine((text, ctx) => {
   const type = parseTypeExpression(text)
@@ -34,10 +30,7 @@ export const fieldSpecSchema: z.ZodType<FieldSpecInput> = z.lazy(() =>
 )
 const fieldsSchema = z.record(fieldNameSchema, fieldSpecSchema)
 
-const eventSpecSchema = z.union([
-  z.string().regex(SCHEMA_REF, 'a schema reference is "path/to/module.ts#ExportName"'),
-  fieldsSchema,
-])
+const eventSpecSchema = z.union([z.string().regex(SCHEMA_REF, 'a schema reference is "path/to/module.ts#ExportName"'), fieldsSchema])
 
 const isoTimestamp = z.string().refine((text) => /^\d{4}-\d\d-\d\d/.test(text) && !Number.isNaN(Date.parse(text)), {
   message: 'startFrom is earliest, latest or an ISO-8601 time such as 2026-01-31T00:00:00Z',
@@ -46,8 +39,13 @@ const isoTimestamp = z.string().refine((text) => /^\d{4}-\d\d-\d\d/.test(text) &
 export const topicSchema = z.strictObject({
   partitions: z.int().min(1).max(100_000).default(1),
   replicationFactor: z.int().min(1).max(32_767).default(1),
-  config: z.record(z.string().regex(/^[a-z0-9.]+$/, 'a topic config name such as cleanup.policy'), z.union([z.string(), z.number(), z.boolean()])).default({}),
-  key: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$/, 'a partition key is a dot path such as id or customer.id').optional(),
+  config: z
+    .record(z.string().regex(/^[a-z0-9.]+$/, 'a topic config name such as cleanup.policy'), z.union([z.string(), z.number(), z.boolean()]))
+    .default({}),
+  key: z
+    .string()
+    .regex(/^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$/, 'a partition key is a dot path such as id or customer.id')
+    .optional(),
   events: z.record(eventNameSchema, eventSpecSchema).default({}),
 })
 
@@ -102,13 +100,21 @@ export const appSchema = z.strictObject({
 
 export const lambdaSchema = z.strictObject({
   region: z.string().min(1, 'the AWS region is needed, such as us-east-1'),
-  functionPrefix: z.string().regex(/^[A-Za-z0-9_-]*$/, 'a function prefix has letters, digits, "-" or "_"').default(''),
+  functionPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, 'a function prefix has letters, digits, "-" or "_"')
+    .default(''),
   runtime: z.enum(LAMBDA_RUNTIMES).default('nodejs24.x'),
   role: z.string().default(''),
   memorySize: z.int().min(128).max(10_240).default(256),
   timeout: z.int().min(1).max(900).default(30),
-  alias: z.string().regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, 'an alias has letters, digits, "-" or "_" and is not only digits').default('live'),
-  environment: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  alias: z
+    .string()
+    .regex(/^(?!\d+$)[A-Za-z0-9_-]{1,128}$/, 'an alias has letters, digits, "-" or "_" and is not only digits')
+    .default('live'),
+  environment: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number(), z.boolean()]))
+    .default({}),
 })
 
 export const codegenSchema = z.strictObject({

@@ -14,11 +14,16 @@ export function resolveAppConfig(template: unknown, env: NodeJS.ProcessEnv = pro
   const unset: string[] = []
   const expanded = expandValue(template, env, (name) => unset.push(name))
   if (unset.length > 0) {
-    throw new KarafkaError('CONFIG_INVALID', `the app settings of karafka.yml need ${unset.map((n) => `\${${n}}`).join(', ')}, which ${unset.length === 1 ? 'is' : 'are'} not set`, {
-      hint: `set ${unset.join(', ')} in the environment of this process`,
-    })
+    throw new KarafkaError(
+      'CONFIG_INVALID',
+      `the app settings of karafka.yml need ${unset.map((n) => `\${${n}}`).join(', ')}, which ${unset.length === 1 ? 'is' : 'are'} not set`,
+      {
+        hint: `set ${unset.join(', ')} in the environment of this process`,
+      },
+    )
   }
   const parsed = appSchema.safeParse(expanded)
-  if (!parsed.success) throw new KarafkaError('CONFIG_INVALID', `the app settings of karafka.yml are invalid here: ${describeIssues(parsed.error)}`)
+  if (!parsed.success)
+    throw new KarafkaError('CONFIG_INVALID', `the app settings of karafka.yml are invalid here: ${describeIssues(parsed.error)}`)
   return { ...parsed.data, brokers: brokerList(parsed.data.brokers) }
 }

@@ -19,7 +19,8 @@ export function decodeEnvelope(value: Buffer | string): Envelope | { invalid: st
   } catch (error) {
     return { invalid: `the value is not JSON (${(error as Error).message})` }
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { invalid: 'the value is not an envelope {"event_name", "payload"}' }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { invalid: 'the value is not an envelope {"event_name", "payload"}' }
   const { event_name: event, payload } = parsed as Record<string, unknown>
   if (typeof event !== 'string' || !('payload' in parsed)) return { invalid: 'the value is not an envelope {"event_name", "payload"}' }
   return { event_name: event, payload }

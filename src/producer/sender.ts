@@ -92,7 +92,11 @@ export class OrderedSender implements RecordSender {
         let list = byTopic.get(topic)
         if (!list) byTopic.set(topic, (list = []))
         const headers = record.headers ?? {}
-        const partition = this.partitioner({ topic, message: { key: record.key, value: record.value, headers }, partitionMetadata: this.knownPartitions(topic, list.length === 0) ?? (await this.lookUpPartitions(topic)) })
+        const partition = this.partitioner({
+          topic,
+          message: { key: record.key, value: record.value, headers },
+          partitionMetadata: this.knownPartitions(topic, list.length === 0) ?? (await this.lookUpPartitions(topic)),
+        })
         list.push({ pending, message: { key: record.key, value: record.value, headers, partition } })
       }
       const producer = await this.producer()
@@ -102,7 +106,13 @@ export class OrderedSender implements RecordSender {
       })
       settle(byTopic, results)
     } catch (error) {
-      const failure = error instanceof KarafkaError ? error : new KarafkaError('PRODUCE_FAILED', `sending ${batch.length} message(s) failed: ${(error as Error).message}`, { cause: error, retriable: true })
+      const failure =
+        error instanceof KarafkaError
+          ? error
+          : new KarafkaError('PRODUCE_FAILED', `sending ${batch.length} message(s) failed: ${(error as Error).message}`, {
+              cause: error,
+              retriable: true,
+            })
       for (const pending of batch) pending.reject(failure)
     }
   }
@@ -115,7 +125,13 @@ export class OrderedSender implements RecordSender {
 
   private async lookUpPartitions(topic: string): Promise<PartitionMetadata[]> {
     const count = await this.partitionCount(topic)
-    const metadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }))
+    const metadata = Array.from({ length: count }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    }))
     this.partitions.set(topic, { at: Date.now(), metadata })
     return metadata
   }
@@ -145,11 +161,17 @@ function settle(byTopic: Map<string, { pending: Pending; message: { partition: n
   for (const [topic, list] of byTopic) {
     // The nth message of a partition in this batch landed at that partition's base offset + n.
     const next = new Map<number, bigint>()
-    for (const result of results) if (result.topicName === topic && result.baseOffset !== undefined) next.set(result.partition, BigInt(result.baseOffset))
+    for (const result of results)
+      if (result.topicName === topic && result.baseOffset !== undefined) next.set(result.partition, BigInt(result.baseOffset))
     for (const { pending, message } of list) {
       const offset = next.get(message.partition)
       if (offset === undefined) {
-        pending.reject(new KarafkaError('PRODUCE_FAILED', `no acknowledgement for ${topic}/${message.partition}`, { topic, partition: message.partition }))
+        pending.reject(
+          new KarafkaError('PRODUCE_FAILED', `no acknowledgement for ${topic}/${message.partition}`, {
+            topic,
+            partition: message.partition,
+          }),
+        )
         continue
       }
       next.set(message.partition, offset + 1n)

@@ -6,7 +6,12 @@ const { KafkaJSBrokerNotFound, KafkaJSConnectionError, KafkaJSGroupCoordinatorNo
 /** An error and its causes, outermost first (at most 8, whatever a library chains). */
 export function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = []
-  for (let e: unknown = error; e !== undefined && e !== null && chain.length < 8 && !chain.includes(e); e = (e as { cause?: unknown }).cause) chain.push(e)
+  for (
+    let e: unknown = error;
+    e !== undefined && e !== null && chain.length < 8 && !chain.includes(e);
+    e = (e as { cause?: unknown }).cause
+  )
+    chain.push(e)
   return chain
 }
 
@@ -23,7 +28,11 @@ export function isKafkaError(error: unknown): error is KafkaJSError {
  */
 export function isRetriableKafkaError(error: unknown): boolean {
   return causeChain(error).some(
-    (e) => (e instanceof kafkajs.KafkaJSError && e.retriable) || e instanceof KafkaJSConnectionError || e instanceof KafkaJSGroupCoordinatorNotFound || e instanceof KafkaJSBrokerNotFound,
+    (e) =>
+      (e instanceof kafkajs.KafkaJSError && e.retriable) ||
+      e instanceof KafkaJSConnectionError ||
+      e instanceof KafkaJSGroupCoordinatorNotFound ||
+      e instanceof KafkaJSBrokerNotFound,
   )
 }
 

@@ -44,7 +44,16 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const groups = [...new Set(routes.map((r) => r.group))]
   const pollers = groups.map(
     (group) =>
-      new Poller({ group, routes: routes.filter((r) => r.group === group), kafka, topology, invoker, monitor, sender: producer.sender, ...manifest.groupSettings[group]! }),
+      new Poller({
+        group,
+        routes: routes.filter((r) => r.group === group),
+        kafka,
+        topology,
+        invoker,
+        monitor,
+        sender: producer.sender,
+        ...manifest.groupSettings[group]!,
+      }),
   )
   let reportCrash: (error: Error) => void = () => {}
   const crashed = new Promise<Error>((resolve) => (reportCrash = resolve))
@@ -56,11 +65,15 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   } catch (error) {
     await Promise.all(pollers.map((p) => p.stop(0)))
     await producer.close()
-    throw new KarafkaError('KAFKA_UNAVAILABLE', `cannot start consuming from ${manifest.app.brokers.join(', ')}: ${(error as Error).message}`, {
-      cause: error,
-      retriable: true,
-      hint: 'is the broker running (karafka broker start, or karafka dev), and do the topics exist (karafka topics migrate)?',
-    })
+    throw new KarafkaError(
+      'KAFKA_UNAVAILABLE',
+      `cannot start consuming from ${manifest.app.brokers.join(', ')}: ${(error as Error).message}`,
+      {
+        cause: error,
+        retriable: true,
+        hint: 'is the broker running (karafka broker start, or karafka dev), and do the topics exist (karafka topics migrate)?',
+      },
+    )
   }
   monitor.emit('app.running', { groups, backend: options.backend ?? 'per route' })
   let stopping: Promise<void> | undefined
@@ -74,7 +87,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         monitor.emit('app.stopping', { signal })
         const results = await Promise.all(pollers.map((p) => p.stop(manifest.app.shutdownTimeoutMs)))
         if (results.includes(false)) {
-          monitor.emit('error.occurred', { type: 'app.shutdown.timeout', error: new KarafkaError('SHUTDOWN_TIMEOUT', `in-flight batches did not finish within ${manifest.app.shutdownTimeoutMs} ms; their offsets were not committed`) })
+          monitor.emit('error.occurred', {
+            type: 'app.shutdown.timeout',
+            error: new KarafkaError(
+              'SHUTDOWN_TIMEOUT',
+              `in-flight batches did not finish within ${manifest.app.shutdownTimeoutMs} ms; their offsets were not committed`,
+            ),
+          })
         }
         await producer.close()
         unsubscribe()
@@ -88,12 +107,19 @@ export async function startServer(options: ServerOptions): Promise<Server> {
 function selectRoutes(manifest: Manifest, options: ServerOptions): Route[] {
   const unknown = (options.groups ?? []).filter((g) => !(g in manifest.consumerGroups))
   if (unknown.length > 0) {
-    throw new ArgumentsError(`unknown consumer group ${unknown.map((g) => `"${g}"`).join(', ')}`, `the manifest has: ${Object.keys(manifest.consumerGroups).join(', ') || 'none'}`)
+    throw new ArgumentsError(
+      `unknown consumer group ${unknown.map((g) => `"${g}"`).join(', ')}`,
+      `the manifest has: ${Object.keys(manifest.consumerGroups).join(', ') || 'none'}`,
+    )
   }
   const routes = manifest.routes
     .filter((r) => !options.groups?.length || options.groups.includes(r.group))
     .map((r) => (options.backend ? { ...r, backend: options.backend } : r))
-  if (routes.length === 0) throw new ArgumentsError('there is nothing to consume: the manifest has no consumerGroups routes', 'add a route under consumerGroups: in karafka.yml')
+  if (routes.length === 0)
+    throw new ArgumentsError(
+      'there is nothing to consume: the manifest has no consumerGroups routes',
+      'add a route under consumerGroups: in karafka.yml',
+    )
   return routes
 }
 
@@ -102,7 +128,10 @@ async function createInvoker(manifest: Manifest, routes: Route[], producer: Prod
   const localRoutes = routes.filter((r) => r.backend === 'local')
   const local = createLocalInvoker(await loadHandlers(manifest, localRoutes), (topology) => createResponderSet(topology, producer.sender))
   if (localRoutes.length === routes.length) return local
-  if (!manifest.lambda) throw new KarafkaError('ARGUMENTS_INVALID', '--backend lambda needs the lambda block in karafka.yml', { hint: 'add lambda: { region: us-east-1, functionPrefix: my-app- }' })
+  if (!manifest.lambda)
+    throw new KarafkaError('ARGUMENTS_INVALID', '--backend lambda needs the lambda block in karafka.yml', {
+      hint: 'add lambda: { region: us-east-1, functionPrefix: my-app- }',
+    })
   const { createLambdaInvoker } = await import('../invokers/lambda.js')
   const lambda = createLambdaInvoker(manifest, monitor)
   return { invoke: (request) => (request.route.backend === 'lambda' ? lambda : local).invoke(request) }

@@ -98,7 +98,12 @@ export class TestHarness {
         for (const partition of [...new Set(records.map((r) => r.partition))]) {
           const batch = records.filter((r) => r.partition === partition)
           const messages = batch.map((r) => harness.decode(r))
-          const result = await invoker.invoke({ route, messages, records: batch, context: { group, topic, partition, attempt, logger, signal } })
+          const result = await invoker.invoke({
+            route,
+            messages,
+            records: batch,
+            context: { group, topic, partition, attempt, logger, signal },
+          })
           consumed = result.consumed
           if (result.error) return { consumed, error: result.error, logs }
         }
@@ -160,20 +165,33 @@ export class TestHarness {
     const offset = this.nextOffset(`produced:${topic}`, partition)
     const value = record.value === null ? null : (JSON.parse(record.value.toString()) as { event_name: string; payload: unknown })
     const headers = Object.fromEntries(Object.entries(record.headers ?? {}).map(([k, v]) => [k, v.toString()]))
-    this.producedMessages.push({ topic, partition, offset, key: record.key === null ? null : record.key.toString(), event: value?.event_name ?? null, payload: value?.payload ?? null, headers })
+    this.producedMessages.push({
+      topic,
+      partition,
+      offset,
+      key: record.key === null ? null : record.key.toString(),
+      event: value?.event_name ?? null,
+      payload: value?.payload ?? null,
+      headers,
+    })
     return { topic, partition, offset }
   }
 
   private getTopology(): Topology {
     if (this.topology) return this.topology
-    throw new KarafkaError('ARGUMENTS_INVALID', 'call consumerFor(group, topic) before producing: the harness learns the topics from the handler', {
-      hint: 'const consumer = await t.consumerFor(group, topic); t.produce(topic, event, payload)',
-    })
+    throw new KarafkaError(
+      'ARGUMENTS_INVALID',
+      'call consumerFor(group, topic) before producing: the harness learns the topics from the handler',
+      {
+        hint: 'const consumer = await t.consumerFor(group, topic); t.produce(topic, event, payload)',
+      },
+    )
   }
 }
 
 function captureLogger(logs: ConsumeResult['logs']): Logger {
-  const log = (level: string) => (message: string, fields?: Record<string, unknown>) => void logs.push({ level, message, ...(fields ? { fields } : {}) })
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void logs.push({ level, message, ...(fields ? { fields } : {}) })
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }
 
@@ -181,4 +199,3 @@ function captureLogger(logs: ConsumeResult['logs']): Logger {
 export function createTestHarness(options: TestHarnessOptions = {}): TestHarness {
   return new TestHarness(options)
 }
-

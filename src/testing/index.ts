@@ -1,4 +1,12 @@
 // karafka-ts/testing: run handlers on typed messages without a broker.
 // Its types use Node's (Buffer, AbortSignal, kafkajs's own): apps get them through this reference.
 /// <reference types="node" preserve="true" />
-export { createTestHarness, TestHarness, type ConsumeResult, type ProducedMessage, type ProduceOptions, type TestConsumer, type TestHarnessOptions } from './harness.js'
+export {
+  createTestHarness,
+  TestHarness,
+  type ConsumeResult,
+  type ProducedMessage,
+  type ProduceOptions,
+  type TestConsumer,
+  type TestHarnessOptions,
+} from './harness.js'

@@ -12,7 +12,10 @@ export async function readTopicStates(admin: Admin, names: string[]): Promise<Ma
   const states = new Map<string, TopicState>()
   if (present.length === 0) return states
   const metadata = await admin.fetchTopicMetadata({ topics: present })
-  const configs = await admin.describeConfigs({ includeSynonyms: false, resources: present.map((name) => ({ type: TOPIC_RESOURCE, name })) })
+  const configs = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((name) => ({ type: TOPIC_RESOURCE, name })),
+  })
   for (const topic of metadata.topics) {
     const described = configs.resources.find((r) => r.resourceName === topic.name)
     const config = Object.fromEntries(
@@ -20,7 +23,12 @@ export async function readTopicStates(admin: Admin, names: string[]): Promise<Ma
         .filter((entry) => (entry as { configSource?: number }).configSource === DYNAMIC_TOPIC_CONFIG && !entry.isDefault)
         .map((entry) => [entry.configName, entry.configValue]),
     )
-    states.set(topic.name, { name: topic.name, partitions: topic.partitions.length, replicationFactor: topic.partitions[0]?.replicas.length ?? 0, config })
+    states.set(topic.name, {
+      name: topic.name,
+      partitions: topic.partitions.length,
+      replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+      config,
+    })
   }
   return states
 }

@@ -12,12 +12,22 @@ export interface TopicSpec {
 export function desiredTopics(manifest: Manifest): Map<string, TopicSpec> {
   const wanted = new Map<string, TopicSpec>()
   for (const topic of Object.values(manifest.topics)) {
-    wanted.set(topic.name, { name: topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor, config: topic.config })
+    wanted.set(topic.name, {
+      name: topic.name,
+      partitions: topic.partitions,
+      replicationFactor: topic.replicationFactor,
+      config: topic.config,
+    })
   }
   for (const route of manifest.routes) {
     if (!route.deadLetter || wanted.has(route.deadLetter)) continue
     const source = manifest.topics[route.topic]
-    wanted.set(route.deadLetter, { name: route.deadLetter, partitions: source?.partitions ?? 1, replicationFactor: source?.replicationFactor ?? 1, config: {} })
+    wanted.set(route.deadLetter, {
+      name: route.deadLetter,
+      partitions: source?.partitions ?? 1,
+      replicationFactor: source?.replicationFactor ?? 1,
+      config: {},
+    })
   }
   return wanted
 }

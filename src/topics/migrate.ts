@@ -38,7 +38,13 @@ export async function applyPlan(kafka: Kafka, plan: TopicPlan, onStep: (step: Pl
         // AlterConfigs replaces the topic's own configs with exactly these: the manifest is the source of truth.
         await admin.alterConfigs({
           validateOnly: false,
-          resources: [{ type: TOPIC_RESOURCE, name: step.topic, configEntries: Object.entries(step.config).map(([name, value]) => ({ name, value })) }],
+          resources: [
+            {
+              type: TOPIC_RESOURCE,
+              name: step.topic,
+              configEntries: Object.entries(step.config).map(([name, value]) => ({ name, value })),
+            },
+          ],
         })
         onStep(step)
       }

@@ -60,7 +60,9 @@ export function planTopics(wanted: Map<string, TopicSpec>, actual: Map<string, T
       })
     }
     const names = [...new Set([...Object.keys(spec.config), ...Object.keys(state.config)])].sort()
-    const changes = names.filter((name) => spec.config[name] !== state.config[name]).map((name) => ({ name, from: state.config[name], to: spec.config[name] }))
+    const changes = names
+      .filter((name) => spec.config[name] !== state.config[name])
+      .map((name) => ({ name, from: state.config[name], to: spec.config[name] }))
     if (changes.length > 0) plan.steps.push({ action: 'configure', topic: spec.name, changes, config: spec.config })
   }
   return plan
@@ -71,7 +73,11 @@ export function describeStep(step: PlanStep): [string, string, string] {
   switch (step.action) {
     case 'create': {
       const configs = Object.entries(step.spec.config).map(([k, v]) => `${k}=${v}`)
-      return [step.topic, 'create', `${step.spec.partitions} partitions, replication ${step.spec.replicationFactor}${configs.length ? `, ${configs.join(', ')}` : ''}`]
+      return [
+        step.topic,
+        'create',
+        `${step.spec.partitions} partitions, replication ${step.spec.replicationFactor}${configs.length ? `, ${configs.join(', ')}` : ''}`,
+      ]
     }
     case 'add-partitions':
       return [step.topic, 'add partitions', `${step.from} -> ${step.to}`]

@@ -13,7 +13,8 @@ import { snapshotFiles } from '../helpers/files.js'
 import { REPO } from '../helpers/project.js'
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0])
-const TYPESCRIPT = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.typescript!
+const TYPESCRIPT = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> })
+  .devDependencies.typescript!
 
 describe(`adopting the package in a new project (Node ${process.versions.node})`, () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'karafka-adopt-'))
@@ -33,19 +34,44 @@ describe(`adopting the package in a new project (Node ${process.versions.node})`
   it('npm pack carries the compiled package, and it installs into an empty project', async (t) => {
     const pack = await exec('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO, timeoutMs: 180_000 })
     ok(pack, 'npm pack')
-    const [packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[]
+    const [packed] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as {
+      filename: string
+      size: number
+      unpackedSize: number
+      files: { path: string }[]
+    }[]
     const files = packed!.files.map((f) => f.path)
-    assert.ok(files.includes('lib/src/index.js') && files.includes('lib/src/index.d.ts') && files.includes('bin/karafka.js'), 'compiled JavaScript with types')
-    assert.ok(!files.some((f) => f.startsWith('src/') || f.endsWith('.ts') && !f.endsWith('.d.ts')), `no TypeScript sources: ${files.filter((f) => f.startsWith('src/')).join(', ')}`)
+    assert.ok(
+      files.includes('lib/src/index.js') && files.includes('lib/src/index.d.ts') && files.includes('bin/karafka.js'),
+      'compiled JavaScript with types',
+    )
+    assert.ok(
+      !files.some((f) => f.startsWith('src/') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+      `no TypeScript sources: ${files.filter((f) => f.startsWith('src/')).join(', ')}`,
+    )
     mkdirSync(app)
     ok(await exec('npm', ['init', '-y'], { cwd: app }), 'npm init')
-    const install = await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, packed!.filename), `typescript@${TYPESCRIPT}`], { cwd: app, timeoutMs: 300_000 })
+    const install = await exec(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, packed!.filename), `typescript@${TYPESCRIPT}`],
+      { cwd: app, timeoutMs: 300_000 },
+    )
     ok(install, 'npm install')
-    t.diagnostic(`package ${packed!.size} bytes packed, ${packed!.unpackedSize} unpacked, ${files.length} files; npm install of it and typescript: ${Math.round(install.ms)} ms`)
+    t.diagnostic(
+      `package ${packed!.size} bytes packed, ${packed!.unpackedSize} unpacked, ${files.length} files; npm install of it and typescript: ${Math.round(install.ms)} ms`,
+    )
   })
 
   it('imports from plain JavaScript', async () => {
-    const result = await exec(process.execPath, ['--input-type=module', '-e', "const k = await import('karafka-ts'); const t = await import('karafka-ts/testing'); console.log(typeof k.createLambdaHandler, typeof t.createTestHarness)"], { cwd: app })
+    const result = await exec(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const k = await import('karafka-ts'); const t = await import('karafka-ts/testing'); console.log(typeof k.createLambdaHandler, typeof t.createTestHarness)",
+      ],
+      { cwd: app },
+    )
     ok(result, 'import')
     assert.equal(result.stdout.trim(), 'function function')
   })
@@ -58,7 +84,15 @@ describe(`adopting the package in a new project (Node ${process.versions.node})`
     assert.match(init.stdout, /kept +tsconfig\.json/)
     assert.match(init.stdout, /created +handlers\/users\.ts/)
     assert.match(init.stdout, /Next:\n(  npx karafka dev|  npm test|  npx karafka produce)/)
-    for (const file of ['karafka.yml', 'handlers/users.ts', 'handlers/welcome-mailer.ts', 'generated/karafka.ts', 'generated/lambda/shop-mailer.users.ts', 'test/users.test.ts', '.gitignore']) {
+    for (const file of [
+      'karafka.yml',
+      'handlers/users.ts',
+      'handlers/welcome-mailer.ts',
+      'generated/karafka.ts',
+      'generated/lambda/shop-mailer.users.ts',
+      'test/users.test.ts',
+      '.gitignore',
+    ]) {
       assert.ok(existsSync(path.join(app, file)), `${file} exists`)
     }
     ok(await npx(['karafka', 'codegen', '--check']), 'codegen --check right after init')
@@ -76,14 +110,19 @@ describe(`adopting the package in a new project (Node ${process.versions.node})`
     const base = readFileSync(path.join(app, 'tsconfig.json'), 'utf8')
     assert.match(base, /"exactOptionalPropertyTypes": true/, "tsc --init's strict defaults")
     writeFileSync(path.join(app, 'tsconfig.libcheck.json'), base.replace('"skipLibCheck": true', '"skipLibCheck": false'))
-    writeFileSync(path.join(app, 'tsconfig.bundler.json'), base.replace('"module": "nodenext"', '"module": "esnext", "moduleResolution": "bundler"').replace('"skipLibCheck": true', '"skipLibCheck": false'))
+    writeFileSync(
+      path.join(app, 'tsconfig.bundler.json'),
+      base
+        .replace('"module": "nodenext"', '"module": "esnext", "moduleResolution": "bundler"')
+        .replace('"skipLibCheck": true', '"skipLibCheck": false'),
+    )
     writeFileSync(path.join(app, 'tsconfig.karafka.json'), TSCONFIG_TEMPLATE)
     const configs = ['tsconfig.json', 'tsconfig.libcheck.json', 'tsconfig.bundler.json', 'tsconfig.karafka.json']
     const results = await Promise.all(configs.map((config) => npx(['tsc', '--noEmit', '-p', config])))
     results.forEach((result, i) => assert.equal(result.code, 0, `tsc -p ${configs[i]}:\n${result.stdout}${result.stderr}`))
   })
 
-  it('the scaffolded handler test passes with the project\'s own test command', async () => {
+  it("the scaffolded handler test passes with the project's own test command", async () => {
     const result = await exec('npm', ['test'], { cwd: app, env: userEnv() })
     ok(result, 'npm test')
     assert.match(result.stdout, /pass 1/)
@@ -103,10 +142,17 @@ describe(`adopting the package in a new project (Node ${process.versions.node})`
       const publish = await exec(process.execPath, ['--import', 'karafka-ts/register', 'publish.mjs'], { cwd: app, env })
       ok(publish, 'publish.mjs')
       assert.match(publish.stdout, /published to users\/\d@\d+/)
-      await waitFor('both handlers to see it', () => {
-        const { stdout } = dev.output()
-        return /\[shop\] users\/\d: New \[user_created\] event: \{"id":7,"email":"ada@example\.com","name":"Ada"\}/.test(stdout) && /\[shop-mailer-users\] New \[user_created\] event: \{"id":7/.test(stdout)
-      }, 60_000)
+      await waitFor(
+        'both handlers to see it',
+        () => {
+          const { stdout } = dev.output()
+          return (
+            /\[shop\] users\/\d: New \[user_created\] event: \{"id":7,"email":"ada@example\.com","name":"Ada"\}/.test(stdout) &&
+            /\[shop-mailer-users\] New \[user_created\] event: \{"id":7/.test(stdout)
+          )
+        },
+        60_000,
+      )
     } finally {
       dev.child.kill('SIGTERM')
     }

@@ -11,7 +11,25 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 const bad = path.join(root, 'test/fixtures/manifests/bad')
 
 // Every command of DESIGN.md section 8.
-const DESIGNED = ['init', 'codegen', 'info', 'server', 'dev', 'broker start', 'broker stop', 'broker status', 'topics plan', 'topics migrate', 'topics list', 'topics reset', 'lag', 'produce', 'build', 'deploy', 'lambda serve']
+const DESIGNED = [
+  'init',
+  'codegen',
+  'info',
+  'server',
+  'dev',
+  'broker start',
+  'broker stop',
+  'broker status',
+  'topics plan',
+  'topics migrate',
+  'topics list',
+  'topics reset',
+  'lag',
+  'produce',
+  'build',
+  'deploy',
+  'lambda serve',
+]
 
 describe('karafka CLI', () => {
   it('--help lists every designed command', async () => {
@@ -45,14 +63,19 @@ describe('karafka CLI', () => {
       'app:\n  clientId: a\n  brokers: k:9092\n  sasl: { mechanism: plain, username: u, password: "${KAFKA_PASSWORD}" }\ntopics: {}\n',
     )
     for (const args of [['info'], ['info', '--json']]) {
-      const { code, stdout } = await karafka([...args, '--manifest', path.join(dir, 'karafka.yml')], { env: { KAFKA_PASSWORD: 'canary-8d1f' } })
+      const { code, stdout } = await karafka([...args, '--manifest', path.join(dir, 'karafka.yml')], {
+        env: { KAFKA_PASSWORD: 'canary-8d1f' },
+      })
       assert.equal(code, 0)
       assert.doesNotMatch(stdout, /canary-8d1f/)
     }
   })
 
   it('a bad manifest exits 2 with every problem located, and no stack', async () => {
-    const { code, stdout, stderr } = await karafka(['info', '--manifest', path.join(bad, 'many-problems.yml')], { cwd: bad, env: { BROKERS: '' } })
+    const { code, stdout, stderr } = await karafka(['info', '--manifest', path.join(bad, 'many-problems.yml')], {
+      cwd: bad,
+      env: { BROKERS: '' },
+    })
     assert.equal(code, 2)
     assert.equal(stdout, '')
     assert.match(stderr, /^many-problems\.yml:6:17 topics\.orders\.partitions: must be at least 1$/m)
@@ -93,7 +116,9 @@ describe('karafka CLI', () => {
 })
 
 it('without Java, broker start says what to install and exits 1', async () => {
-  const { code, stderr } = await karafka(['broker', 'start', '--port', '19999', '--manifest', '/tmp/karafka-no-java/karafka.yml'], { env: { PATH: '/nonexistent' } })
+  const { code, stderr } = await karafka(['broker', 'start', '--port', '19999', '--manifest', '/tmp/karafka-no-java/karafka.yml'], {
+    env: { PATH: '/nonexistent' },
+  })
   assert.equal(code, 1)
   assert.match(stderr, /Java was not found: the dev broker runs on Java 17 or newer\n  hint: install a JDK 17\+/)
 })

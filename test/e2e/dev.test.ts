@@ -37,7 +37,13 @@ consumerGroups:
   after(() => project.remove())
   runCodegen({ manifestPath: path.join(project.dir, 'karafka.yml'), cwd: project.dir })
   // The manifest moves on after codegen: dev regenerates by itself instead of running stale code.
-  project.write('karafka.yml', readFileSync(path.join(project.dir, 'karafka.yml'), 'utf8').replace('user_created: { id: integer }', 'user_created: { id: integer }\n      user_renamed: { id: integer }'))
+  project.write(
+    'karafka.yml',
+    readFileSync(path.join(project.dir, 'karafka.yml'), 'utf8').replace(
+      'user_created: { id: integer }',
+      'user_created: { id: integer }\n      user_renamed: { id: integer }',
+    ),
+  )
   const manifest = ['--manifest', path.join(project.dir, 'karafka.yml')]
   const { AWS_ENDPOINT_URL_LAMBDA: _endpoint, ...env } = process.env
   const dev = spawn(process.execPath, [BIN, 'dev', ...manifest], { env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -37,7 +37,10 @@ describe('generated code from another version of the manifest is refused', () =>
     it(`karafka ${command} exits 2 and says to run karafka codegen`, async () => {
       const result = await karafka([...args, '--manifest', file], { cwd: project.dir })
       assert.equal(result.code, 2, result.stdout + result.stderr)
-      assert.match(result.stderr, /generated\/karafka\.ts was generated from another version of karafka\.yml \(fingerprint [0-9a-f]{16}, the manifest's is [0-9a-f]{16}\)\n  hint: run karafka codegen/)
+      assert.match(
+        result.stderr,
+        /generated\/karafka\.ts was generated from another version of karafka\.yml \(fingerprint [0-9a-f]{16}, the manifest's is [0-9a-f]{16}\)\n  hint: run karafka codegen/,
+      )
     })
   }
 

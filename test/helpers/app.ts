@@ -11,7 +11,10 @@ import { applyPlan, planMigration } from '../../src/topics/migrate.js'
 import { tempProject } from './project.js'
 
 /** What recording handlers saw, by `group/topic`: one entry per message, in the order handled. */
-export type Seen = Record<string, { key: string | null; offset: string; partition: number; event: string | null; payload: unknown; attempt: number }[]>
+export type Seen = Record<
+  string,
+  { key: string | null; offset: string; partition: number; event: string | null; payload: unknown; attempt: number }[]
+>
 
 declare global {
   // eslint-disable-next-line no-var

@@ -16,7 +16,11 @@ export interface CliResult {
  */
 export function karafka(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined
@@ -26,7 +30,8 @@ export function karafka(args: string[], options: { cwd?: string; env?: NodeJS.Pr
     child.on('close', (code) => {
       clearTimeout(timer)
       const canary = process.env.KARAFKA_CANARY_SECRET
-      if (canary && (stdout + stderr).includes(canary)) return reject(new Error(`karafka ${args.join(' ')} printed the canary secret:\n${stdout}${stderr}`))
+      if (canary && (stdout + stderr).includes(canary))
+        return reject(new Error(`karafka ${args.join(' ')} printed the canary secret:\n${stdout}${stderr}`))
       resolve({ code: code ?? 1, stdout, stderr })
     })
   })

@@ -20,14 +20,22 @@ export function uniqueName(prefix: string): string {
 }
 
 /** The first `count` records of `topic` (all partitions), read by a fresh group; fails after `timeoutMs`. */
-export async function readRecords(topic: string, count: number, timeoutMs = 15_000): Promise<{ key: string | null; value: string | null; headers: Record<string, string> }[]> {
+export async function readRecords(
+  topic: string,
+  count: number,
+  timeoutMs = 15_000,
+): Promise<{ key: string | null; value: string | null; headers: Record<string, string> }[]> {
   const consumer = testKafka().consumer({ groupId: uniqueName('reader') })
   await consumer.connect()
   await consumer.subscribe({ topic, fromBeginning: true })
   const records: { key: string | null; value: string | null; headers: Record<string, string> }[] = []
   await consumer.run({
     eachMessage: async ({ message }) => {
-      records.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])) })
+      records.push({
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+      })
     },
   })
   try {

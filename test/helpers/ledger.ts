@@ -75,7 +75,8 @@ export function checkLedger(entries: LedgerEntry[], produced: Map<string, number
     seen.add(`${entry.key}#${entry.seq}`)
     const runnerKey = `${entry.runner}/${entry.key}`
     const previous = last.get(runnerKey)
-    if (previous !== undefined && entry.seq !== previous + 1 && outOfOrder.length < 20) outOfOrder.push(`${runnerKey}: ${previous} then ${entry.seq}`)
+    if (previous !== undefined && entry.seq !== previous + 1 && outOfOrder.length < 20)
+      outOfOrder.push(`${runnerKey}: ${previous} then ${entry.seq}`)
     last.set(runnerKey, entry.seq)
   }
   const lost: string[] = []

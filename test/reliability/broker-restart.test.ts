@@ -33,7 +33,9 @@ describe(`broker restart: the broker goes away for ${OUTAGES_MS.map((ms) => ms /
     const brokers = [`127.0.0.1:${port}`]
     const [topic, group] = [uniqueName('restart'), uniqueName('restart-group')]
     const ledger = path.join(REPO, '.tmp', `${topic}.ledger`)
-    app = await createTestApp('broker-restart', `app:
+    app = await createTestApp(
+      'broker-restart',
+      `app:
   clientId: restart-test
   brokers: ${brokers[0]}
 topics:
@@ -48,7 +50,9 @@ consumerGroups:
     heartbeatIntervalMs: 1000
     topics:
       ${topic}: { handler: handlers/ledger.ts }
-`, { 'handlers/ledger.ts': ledgerHandler(group, topic, { file: ledger }) })
+`,
+      { 'handlers/ledger.ts': ledgerHandler(group, topic, { file: ledger }) },
+    )
     const server = await app.start()
     let crashed: Error | undefined
     void server.crashed.then((error) => (crashed = error))
@@ -85,14 +89,20 @@ consumerGroups:
       const back = await startBroker({ home, port })
       const upAt = Date.now()
       const handledAtRestart = readLedger(ledger).length
-      await waitFor('the poller to handle messages again', () => readLedger(ledger).length > handledAtRestart, 120_000).catch((error: Error) => {
-        // What the server went through, to tell a stuck poller from a stuck producer.
-        const said = app!.timeline.filter(([event]) => event === 'error.occurred' || event.startsWith('rebalance.')).slice(-12)
-        throw new Error(`${error.message}; responders last sent ${Math.round((Date.now() - lastSuccess) / 1000)} s ago; the server's last events:\n${said.map(([event, p]) => `${event} ${p.type ?? ''} ${p.error?.message ?? JSON.stringify(p.partitions ?? '')}`).join('\n')}`)
-      })
+      await waitFor('the poller to handle messages again', () => readLedger(ledger).length > handledAtRestart, 120_000).catch(
+        (error: Error) => {
+          // What the server went through, to tell a stuck poller from a stuck producer.
+          const said = app!.timeline.filter(([event]) => event === 'error.occurred' || event.startsWith('rebalance.')).slice(-12)
+          throw new Error(
+            `${error.message}; responders last sent ${Math.round((Date.now() - lastSuccess) / 1000)} s ago; the server's last events:\n${said.map(([event, p]) => `${event} ${p.type ?? ''} ${p.error?.message ?? JSON.stringify(p.partitions ?? '')}`).join('\n')}`,
+          )
+        },
+      )
       const consumerMs = Date.now() - upAt
       await waitFor('the responders to send again', () => lastSuccess > upAt, 120_000)
-      recoveries.push(`down ${downMs / 1000} s, broker ready in ${(back.startMs / 1000).toFixed(1)} s, then the poller handled again after ${(consumerMs / 1000).toFixed(1)} s and the responders sent after ${((lastSuccess - upAt) / 1000).toFixed(1)} s`)
+      recoveries.push(
+        `down ${downMs / 1000} s, broker ready in ${(back.startMs / 1000).toFixed(1)} s, then the poller handled again after ${(consumerMs / 1000).toFixed(1)} s and the responders sent after ${((lastSuccess - upAt) / 1000).toFixed(1)} s`,
+      )
     }
     await sleep(2_000)
     producing = false
@@ -101,7 +111,9 @@ consumerGroups:
 
     const check = checkLedger(readLedger(ledger), source.produced)
     const restarts = (app.events['error.occurred'] ?? []).filter((e) => e.type === 'consumer.restarting').length
-    t.diagnostic(`broker restart: ${check.produced} produced (${failedSends} windows sent again), ${check.handled} handled, ${check.duplicates} duplicates, ${restarts} consumer restarts; ${recoveries.join('; ')}`)
+    t.diagnostic(
+      `broker restart: ${check.produced} produced (${failedSends} windows sent again), ${check.handled} handled, ${check.duplicates} duplicates, ${restarts} consumer restarts; ${recoveries.join('; ')}`,
+    )
     assert.equal(crashed, undefined, `the poller gave up: ${crashed?.message}`)
     assert.deepEqual(check.lost, [], 'no message lost')
     assert.equal(check.unique, check.produced)

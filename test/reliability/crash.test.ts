@@ -19,13 +19,24 @@ const PARTITIONS = 6
 const MAX_SIZE = 100
 const SEED = Number(process.env.KARAFKA_SEED ?? Math.floor(Math.random() * 1e9))
 
-function startServer(app: TestApp, ledger: string, running: Set<ChildProcess>): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  const child = spawn(process.execPath, [BIN, 'server', '--manifest', path.join(app.dir, 'karafka.yml')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LEDGER: ledger, KARAFKA_LOG_LEVEL: 'warn' } })
+function startServer(
+  app: TestApp,
+  ledger: string,
+  running: Set<ChildProcess>,
+): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  const child = spawn(process.execPath, [BIN, 'server', '--manifest', path.join(app.dir, 'karafka.yml')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LEDGER: ledger, KARAFKA_LOG_LEVEL: 'warn' },
+  })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk))
   running.add(child)
-  return { child, exited: new Promise((resolve) => child.on('exit', (code) => (running.delete(child), resolve(code)))), output: () => output }
+  return {
+    child,
+    exited: new Promise((resolve) => child.on('exit', (code) => (running.delete(child), resolve(code)))),
+    output: () => output,
+  }
 }
 
 describe(`crash: SIGKILL ${KILLS} times while ${MESSAGES} messages flow (seed ${SEED})`, () => {
@@ -41,7 +52,9 @@ describe(`crash: SIGKILL ${KILLS} times while ${MESSAGES} messages flow (seed ${
   it('loses nothing, keeps each key in order within a run, and bounds the duplicates', async (t) => {
     const random = seeded(SEED)
     const [topic, group] = [uniqueName('crash'), uniqueName('crash-group')]
-    app = await createTestApp('crash', `app:
+    app = await createTestApp(
+      'crash',
+      `app:
   clientId: crash-test
   brokers: \${KAFKA_BROKERS}
 topics:
@@ -56,7 +69,13 @@ consumerGroups:
     heartbeatIntervalMs: 1000
     topics:
       ${topic}: { handler: handlers/ledger.ts, batch: { maxSize: ${MAX_SIZE} } }
-`, { 'handlers/ledger.ts': ledgerHandler(group, topic, { perMessage: 'if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5))' }) })
+`,
+      {
+        'handlers/ledger.ts': ledgerHandler(group, topic, {
+          perMessage: 'if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5))',
+        }),
+      },
+    )
     const ledger = path.join(app.dir, 'ledger.log')
     const source = new SequenceSource(60)
     const responder = app.generated.responders[topic]
@@ -83,7 +102,11 @@ consumerGroups:
       const before = readLedger(ledger).length
       // Killed at a random moment once it handles messages: mid-batch, mid-commit, or between;
       // early on, it is still draining what piled up while it was down.
-      await waitFor(`run ${kill + 1} to handle messages`, () => server.child.exitCode !== null || readLedger(ledger).length > before, 60_000)
+      await waitFor(
+        `run ${kill + 1} to handle messages`,
+        () => server.child.exitCode !== null || readLedger(ledger).length > before,
+        60_000,
+      )
       assert.equal(server.child.exitCode, null, `the server exited by itself: ${server.output()}`)
       recoveries.push(Date.now() - started)
       await sleep(Math.floor(random() * 1_500))
@@ -102,10 +125,15 @@ consumerGroups:
 
     const check = checkLedger(readLedger(ledger), source.produced)
     const bound = KILLS * PARTITIONS * 3 * MAX_SIZE
-    t.diagnostic(`crash: ${check.produced} produced, ${check.handled} handled, ${check.unique} unique, ${check.duplicates} duplicates over ${KILLS} kills (bound ${bound}); time to first message after a restart: ${recoveries.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s; last run caught up in ${(catchUpMs / 1000).toFixed(1)} s; seed ${SEED}`)
+    t.diagnostic(
+      `crash: ${check.produced} produced, ${check.handled} handled, ${check.unique} unique, ${check.duplicates} duplicates over ${KILLS} kills (bound ${bound}); time to first message after a restart: ${recoveries.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s; last run caught up in ${(catchUpMs / 1000).toFixed(1)} s; seed ${SEED}`,
+    )
     assert.deepEqual(check.lost, [], 'no message lost')
     assert.equal(check.unique, check.produced)
     assert.deepEqual(check.outOfOrder, [], 'each run saw each key in order, one by one')
-    assert.ok(check.duplicates <= bound, `${check.duplicates} duplicates is more than the ${bound} the killed runs could have had in flight`)
+    assert.ok(
+      check.duplicates <= bound,
+      `${check.duplicates} duplicates is more than the ${bound} the killed runs could have had in flight`,
+    )
   })
 })

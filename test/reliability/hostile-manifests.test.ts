@@ -91,9 +91,11 @@ const TEXT_MUTATIONS: ((text: string, random: Random) => string)[] = [
   // Deep nesting, in flow and block style, at a random key.
   (text, random) => text.replace(/(\n\s+\w+:) .*/, `$1 ${nested(pick(random, [50, 500, 5_000]), '[', ']')}`),
   (text, random) => text.replace(/(\n\s+\w+:) .*/, `$1 ${nested(pick(random, [50, 500, 5_000]), '{a: ', '}')}`),
-  (text, random) => `${text}\ndeep:\n${Array.from({ length: pick(random, [100, 1_000]) }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`,
+  (text, random) =>
+    `${text}\ndeep:\n${Array.from({ length: pick(random, [100, 1_000]) }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} 1\n`,
   // Anchors and aliases: a billion laughs, an alias to nothing, a merge key, a self-reference.
-  (text) => `${text}\nlol: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nlol2: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nlol3: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nlol4: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nlol5: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n`,
+  (text) =>
+    `${text}\nlol: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\nlol2: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nlol3: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nlol4: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nlol5: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n`,
   (text) => text.replace(/\ntopics:\n/, '\ntopics: *nowhere\n'),
   (text) => text.replace(/\n(\s+)(partitions|key): (.*)/, '\n$1$2: &anchor $3\n$1extra: *anchor'),
   (text) => text.replace(/\napp:\n/, '\napp: &app\n').replace(/\ntopics:\n/, '\nother: { <<: *app }\ntopics:\n'),
@@ -106,7 +108,11 @@ const TEXT_MUTATIONS: ((text: string, random: Random) => string)[] = [
   (text, random) => text.slice(0, Math.floor(random() * text.length)),
   (text, random) => {
     const at = Math.floor(random() * text.length)
-    return text.slice(0, at) + pick(random, ['\t', '"', "'", ':', '- ', '{', '[', '\u0000', '\uFFFD', '%', '@', '`', '|', '>', '&', '*', '!', '#']) + text.slice(at + 1)
+    return (
+      text.slice(0, at) +
+      pick(random, ['\t', '"', "'", ':', '- ', '{', '[', '\u0000', '\uFFFD', '%', '@', '`', '|', '>', '&', '*', '!', '#']) +
+      text.slice(at + 1)
+    )
   },
   (text, random) => {
     const lines = text.split('\n')
@@ -184,13 +190,18 @@ describe(`hostile manifests: ${COUNT} mutations (seed ${SEED})`, () => {
     const failures: string[] = []
     const outcomes = { ok: 0, refused: 0 }
     const slowest = { ms: 0, n: -1, how: '' }
-    const outside = [path.join(root, `${CANARY}.ts`), path.join(REPO, '.tmp', `${CANARY}.ts`), path.join(REPO, `${CANARY}.ts`), path.join(os.tmpdir(), `${CANARY}.ts`)]
+    const outside = [
+      path.join(root, `${CANARY}.ts`),
+      path.join(REPO, '.tmp', `${CANARY}.ts`),
+      path.join(REPO, `${CANARY}.ts`),
+      path.join(os.tmpdir(), `${CANARY}.ts`),
+    ]
     for (let n = 0; n < COUNT && failures.length < 10; n++) {
       const { text, how } = mutate(random)
       const sandbox = path.join(root, `case-${n}`)
       const project = path.join(sandbox, 'app')
       mkdirSync(path.join(project, 'schemas'), { recursive: true })
-      writeFileSync(path.join(sandbox, 'neighbour.txt'), 'not the project\'s')
+      writeFileSync(path.join(sandbox, 'neighbour.txt'), "not the project's")
       writeFileSync(path.join(project, 'schemas', 'invoice.ts'), INVOICE_SCHEMA)
       writeFileSync(path.join(project, 'karafka.yml'), text)
       const before = snapshot(sandbox)
@@ -211,12 +222,17 @@ describe(`hostile manifests: ${COUNT} mutations (seed ${SEED})`, () => {
         return undefined
       })()
       const escaped = outside.filter((file) => existsSync(file))
-      if (problem || escaped.length > 0) failures.push(`case ${n} (${how}): ${problem ?? `wrote ${escaped.join(', ')}`}\n--- karafka.yml, from the start ---\n${text.slice(0, 300)}`)
+      if (problem || escaped.length > 0)
+        failures.push(
+          `case ${n} (${how}): ${problem ?? `wrote ${escaped.join(', ')}`}\n--- karafka.yml, from the start ---\n${text.slice(0, 300)}`,
+        )
       if (result.code === 0) outcomes.ok++
       else outcomes.refused++
       rmSync(sandbox, { recursive: true, force: true })
     }
-    t.diagnostic(`hostile manifests: ${COUNT} mutations, ${outcomes.ok} accepted (exit 0), ${outcomes.refused} refused (exit 2); slowest: case ${slowest.n} (${slowest.how}) in ${Math.round(slowest.ms)} ms; seed ${SEED}`)
+    t.diagnostic(
+      `hostile manifests: ${COUNT} mutations, ${outcomes.ok} accepted (exit 0), ${outcomes.refused} refused (exit 2); slowest: case ${slowest.n} (${slowest.how}) in ${Math.round(slowest.ms)} ms; seed ${SEED}`,
+    )
     assert.deepEqual(failures, [])
     assert.ok(outcomes.ok > 0 && outcomes.refused > 0, 'the corpus holds both accepted and refused manifests')
   })

@@ -47,7 +47,9 @@ export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
   }
 })
 `
-    app = await createTestApp('lambda-faults', `app:
+    app = await createTestApp(
+      'lambda-faults',
+      `app:
   clientId: faults-test
   brokers: \${KAFKA_BROKERS}
 lambda: { region: us-east-1, functionPrefix: f-, timeout: 1 }
@@ -61,7 +63,9 @@ consumerGroups:
   ${group}:
     topics:
       ${topic}: { handler: handlers/faults.ts, backend: lambda, batch: { maxSize: 10 }, retry: { attempts: 6, backoffMs: 20, maxBackoffMs: 200 }, deadLetter: ${dlq} }
-`, { 'handlers/faults.ts': handler })
+`,
+      { 'handlers/faults.ts': handler },
+    )
     await buildFunctions(app.manifest, lambdaRoutes(app.manifest))
     const serve = await startLambdaServer({ manifest: app.manifest, port: 0, concurrency: 1, env: {} })
     process.env.AWS_ENDPOINT_URL_LAMBDA = serve.url
@@ -84,16 +88,29 @@ consumerGroups:
     }
 
     const outcomes = (app.events['lambda.invoked'] ?? []).map((e) => e.functionError ?? 'ok')
-    const throttled = (app.events['error.occurred'] ?? []).filter((e) => e.type === 'lambda.invoke.error' && /TooManyRequests|Rate Exceeded/.test(`${e.error.name} ${e.error.message}`)).length
+    const throttled = (app.events['error.occurred'] ?? []).filter(
+      (e) => e.type === 'lambda.invoke.error' && /TooManyRequests|Rate Exceeded/.test(`${e.error.name} ${e.error.message}`),
+    ).length
     const dispatched = (app.events['dead_letter_queue.dispatched'] ?? []).length
     const entries = readLedger(ledger)
     const check = checkLedger(entries, source.produced)
     const lost = check.lost.filter((id) => !poison.has(id))
-    const deadLetters = (await readRecords(dlq, poison.size, 60_000)).map(({ value }) => JSON.parse(value!) as { payload: { id: string; seq: number } })
-    t.diagnostic(`lambda faults: ${MESSAGES} messages, ${outcomes.length} invocations answered (${outcomes.filter((o) => o !== 'ok').length} failed: crash or timeout), ${throttled} throttled, ${check.duplicates} duplicates, ${poison.size} poison -> ${dispatched} dead-lettered; seed ${SEED}`)
+    const deadLetters = (await readRecords(dlq, poison.size, 60_000)).map(
+      ({ value }) => JSON.parse(value!) as { payload: { id: string; seq: number } },
+    )
+    t.diagnostic(
+      `lambda faults: ${MESSAGES} messages, ${outcomes.length} invocations answered (${outcomes.filter((o) => o !== 'ok').length} failed: crash or timeout), ${throttled} throttled, ${check.duplicates} duplicates, ${poison.size} poison -> ${dispatched} dead-lettered; seed ${SEED}`,
+    )
     assert.deepEqual(lost, [], 'every message that is not poison was handled')
-    assert.deepEqual(deadLetters.map((d) => `${d.payload.id}#${d.payload.seq}`).sort(), [...poison].sort(), 'every poison message, and only those, dead-lettered')
-    assert.ok(outcomes.some((o) => o !== 'ok'), 'the function did fail now and then')
+    assert.deepEqual(
+      deadLetters.map((d) => `${d.payload.id}#${d.payload.seq}`).sort(),
+      [...poison].sort(),
+      'every poison message, and only those, dead-lettered',
+    )
+    assert.ok(
+      outcomes.some((o) => o !== 'ok'),
+      'the function did fail now and then',
+    )
     assert.ok(throttled > 0, 'invocations were throttled')
   })
 })

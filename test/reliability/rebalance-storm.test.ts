@@ -32,7 +32,9 @@ describe(`rebalance storm: ${CHANGES} leaves and joins among three pollers (seed
     const [topic, group] = [uniqueName('storm'), uniqueName('storm-group')]
     globalThis.stormLedger = []
     globalThis.stormHandled = {}
-    app = await createTestApp('storm', `app:
+    app = await createTestApp(
+      'storm',
+      `app:
   clientId: storm-test
   brokers: \${KAFKA_BROKERS}
   shutdownTimeoutMs: 10000
@@ -48,8 +50,9 @@ consumerGroups:
     heartbeatIntervalMs: 500
     topics:
       ${topic}: { handler: handlers/storm.ts, batch: { maxSize: 20 } }
-`, {
-      'handlers/storm.ts': `import { defineConsumer } from '../generated/karafka.js'
+`,
+      {
+        'handlers/storm.ts': `import { defineConsumer } from '../generated/karafka.js'
 export default defineConsumer('${group}', '${topic}', async (messages) => {
   await new Promise((resolve) => setTimeout(resolve, Math.random() * 40))
   for (const m of messages) {
@@ -59,7 +62,8 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
   }
 })
 `,
-    })
+      },
+    )
     // The first offset below a commit that no handler has finished, if any.
     const violations: string[] = []
     let commits = 0
@@ -76,7 +80,8 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
       server.monitor.subscribe('offsets.committed', ({ partition, offset }) => {
         commits++
         const missing = handledBelow(partition, Number(offset))
-        if (missing !== undefined && violations.length < 10) violations.push(`committed ${topic}/${partition} at ${offset} before offset ${missing} was handled`)
+        if (missing !== undefined && violations.length < 10)
+          violations.push(`committed ${topic}/${partition} at ${offset} before offset ${missing} was handled`)
       })
       members.push(server)
     }
@@ -107,7 +112,9 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
     await waitFor('the group to catch up', async () => (await groupLag(group, topic)) === 0, 120_000)
 
     const check = checkLedger(globalThis.stormLedger, source.produced)
-    t.diagnostic(`rebalance storm: ${check.produced} produced, ${check.handled} handled, ${check.duplicates} duplicates, ${commits} commits checked, ${revocations} revocations over ${CHANGES} membership changes; seed ${SEED}`)
+    t.diagnostic(
+      `rebalance storm: ${check.produced} produced, ${check.handled} handled, ${check.duplicates} duplicates, ${commits} commits checked, ${revocations} revocations over ${CHANGES} membership changes; seed ${SEED}`,
+    )
     assert.deepEqual(violations, [], 'no commit past unprocessed work')
     assert.deepEqual(check.lost, [], 'no message lost')
     assert.equal(check.unique, check.produced)

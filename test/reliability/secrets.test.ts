@@ -84,10 +84,16 @@ describe('secrets never appear in output', () => {
   })
 
   it('manifest errors at the fields holding secrets do not quote them', async () => {
-    project.write('karafka.yml', manifest('{ mechanism: "${KAFKA_SASL_PASSWORD}", username: app, password: "${KAFKA_SASL_PASSWORD}" }', `  more:
+    project.write(
+      'karafka.yml',
+      manifest(
+        '{ mechanism: "${KAFKA_SASL_PASSWORD}", username: app, password: "${KAFKA_SASL_PASSWORD}" }',
+        `  more:
     topics:
       secrets-test: { handler: "\${HANDLER_SECRET}" }
-`).replace('    key: id', '    partitions: "${PARTITIONS_PASSWORD}"\n    key: id'))
+`,
+      ).replace('    key: id', '    partitions: "${PARTITIONS_PASSWORD}"\n    key: id'),
+    )
     const result = await run('codegen (bad manifest)', ['codegen'])
     assert.equal(result.code, 2, result.stdout + result.stderr)
     assert.match(result.stderr, /karafka\.yml:\d+:\d+ app\.sasl\.mechanism/)
@@ -99,7 +105,8 @@ describe('secrets never appear in output', () => {
     project.write('karafka.yml', manifest('{ mechanism: plain, username: app, password: "${KAFKA_SASL_PASSWORD}" }'))
     const result = await run('codegen', ['codegen'])
     assert.equal(result.code, 0, result.stderr)
-    for (const file of allFiles(path.join(project.dir, 'generated'))) assert.ok(!readFileSync(file, 'utf8').includes(CANARY), `${file} holds the canary`)
+    for (const file of allFiles(path.join(project.dir, 'generated')))
+      assert.ok(!readFileSync(file, 'utf8').includes(CANARY), `${file} holds the canary`)
     assertClean()
   })
 

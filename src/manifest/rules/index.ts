@@ -19,5 +19,12 @@ export type { RuleIssue } from './rule-issue.js'
 export function checkRules(raw: unknown, root: string): RuleIssue[] {
   if (!isPlainObject(raw)) return []
   const topics = isPlainObject(raw.topics) ? raw.topics : {}
-  return [...checkBrokers(raw.app), ...checkLambdaRuntime(raw.lambda), ...checkPartitionKeys(topics), ...checkNames(topics), ...checkRoutes(raw, topics), ...checkPaths(raw, root)]
+  return [
+    ...checkBrokers(raw.app),
+    ...checkLambdaRuntime(raw.lambda),
+    ...checkPartitionKeys(topics),
+    ...checkNames(topics),
+    ...checkRoutes(raw, topics),
+    ...checkPaths(raw, root),
+  ]
 }

@@ -23,7 +23,12 @@ export function checkNames(topics: Record<string, unknown>): RuleIssue[] {
     for (const event of Object.keys(spec.events)) {
       claim(pascalCase(event), `event "${event}"`, ['topics', topic, 'events', event])
       if (camelCase(event) === 'tombstone') {
-        issues.push({ path: ['topics', topic, 'events', event], at: 'key', message: 'an event may not be named "tombstone"', hint: 'every responder has tombstone(key) already; rename the event' })
+        issues.push({
+          path: ['topics', topic, 'events', event],
+          at: 'key',
+          message: 'an event may not be named "tombstone"',
+          hint: 'every responder has tombstone(key) already; rename the event',
+        })
       }
     }
   }

@@ -39,4 +39,3 @@ function keyProblem(fields: Record<string, unknown>, segments: string[]): string
 function isKeyType(type: FieldType): boolean {
   return type.kind === 'string' || type.kind === 'integer' || type.kind === 'number'
 }
-

@@ -13,7 +13,12 @@ export function checkPaths(raw: Record<string, unknown>, root: string): RuleIssu
   const written = isPlainObject(raw.codegen) && typeof raw.codegen.outDir === 'string' ? raw.codegen.outDir : 'generated'
   const outDir = path.resolve(root, written)
   if (!isInside(root, outDir)) {
-    issues.push({ path: ['codegen', 'outDir'], at: 'value', message: `the output directory "${written}" is not inside the project`, hint: 'use a directory below karafka.yml, such as generated' })
+    issues.push({
+      path: ['codegen', 'outDir'],
+      at: 'value',
+      message: `the output directory "${written}" is not inside the project`,
+      hint: 'use a directory below karafka.yml, such as generated',
+    })
   }
   const groups = isPlainObject(raw.consumerGroups) ? raw.consumerGroups : {}
   for (const [group, spec] of Object.entries(groups)) {

@@ -39,11 +39,18 @@ it('the test broker is a real single-node Kafka that round-trips messages throug
   })
   await consumer.disconnect()
 
-  assert.deepEqual(seen.map((m) => m.i).sort((a, b) => a - b), sent.map((_, i) => i))
+  assert.deepEqual(
+    seen.map((m) => m.i).sort((a, b) => a - b),
+    sent.map((_, i) => i),
+  )
   for (const key of ['k0', 'k1', 'k2', 'k3', 'k4']) {
     const ofKey = seen.filter((m) => m.key === key)
     assert.equal(new Set(ofKey.map((m) => m.partition)).size, 1, `${key} spread over partitions`)
-    assert.deepEqual(ofKey.map((m) => m.i), [...ofKey.map((m) => m.i)].sort((a, b) => a - b), `${key} out of order`)
+    assert.deepEqual(
+      ofKey.map((m) => m.i),
+      [...ofKey.map((m) => m.i)].sort((a, b) => a - b),
+      `${key} out of order`,
+    )
   }
 })
 
@@ -53,5 +60,8 @@ it('has the one-node group settings: offsets topic replicated once, so groups co
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })
   await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '0' }] })
   const [fetched] = await admin.fetchOffsets({ groupId, topics: [topic] })
-  assert.deepEqual(fetched?.partitions.map((p) => p.offset), ['0'])
+  assert.deepEqual(
+    fetched?.partitions.map((p) => p.offset),
+    ['0'],
+  )
 })

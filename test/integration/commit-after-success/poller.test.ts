@@ -25,7 +25,8 @@ ${groups}`
 async function publish(app: TestApp, topic: string, customers: number, perCustomer: number): Promise<void> {
   const responder = app.generated.responders[topic]
   const sends = []
-  for (let seq = 0; seq < perCustomer; seq++) for (let c = 0; c < customers; c++) sends.push(responder.orderPlaced({ customerId: `c${c}`, seq }))
+  for (let seq = 0; seq < perCustomer; seq++)
+    for (let c = 0; c < customers; c++) sends.push(responder.orderPlaced({ customerId: `c${c}`, seq }))
   await Promise.all(sends)
 }
 
@@ -35,9 +36,13 @@ describe('the poller commits after success (real broker)', () => {
 
   it('handles every message exactly once in per-key order, committing last handled + 1 after each batch', async () => {
     const [orders, audit, group] = [uniqueName('orders'), uniqueName('audit'), uniqueName('shop')]
-    const app = await createTestApp('clean', manifest(orders, audit, `  ${group}:\n    topics:\n      ${orders}: { handler: handlers/orders.ts, batch: { maxSize: 25 } }\n`), {
-      'handlers/orders.ts': recordingHandler('clean', group, orders),
-    })
+    const app = await createTestApp(
+      'clean',
+      manifest(orders, audit, `  ${group}:\n    topics:\n      ${orders}: { handler: handlers/orders.ts, batch: { maxSize: 25 } }\n`),
+      {
+        'handlers/orders.ts': recordingHandler('clean', group, orders),
+      },
+    )
     apps.push(app)
     await publish(app, orders, 10, 30)
     const server = await app.start()
@@ -49,21 +54,32 @@ describe('the poller commits after success (real broker)', () => {
     assert.equal(new Set(seen.map((m) => `${m.partition}/${m.offset}`)).size, 300, 'each message exactly once')
     for (let c = 0; c < 10; c++) {
       const seqs = seen.filter((m) => m.key === `c${c}`).map((m) => (m.payload as { seq: number }).seq)
-      assert.deepEqual(seqs, Array.from({ length: 30 }, (_, i) => i), `customer c${c} out of order`)
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 30 }, (_, i) => i),
+        `customer c${c} out of order`,
+      )
     }
     const consumed = app.events['consumer.consumed']!
-    assert.ok(consumed.every((b) => b.messages <= 25), 'batches respect batch.maxSize')
+    assert.ok(
+      consumed.every((b) => b.messages <= 25),
+      'batches respect batch.maxSize',
+    )
     // Commits never run ahead of work done, and every batch ends up covered by a commit of
     // its last offset + 1 (a newer commit may replace one still waiting for the broker).
     const handledBefore = new Map<string, bigint>()
     for (const [event, payload] of app.timeline) {
       const key = `${payload.topic}/${payload.partition}`
       if (event === 'consumer.consumed') handledBefore.set(key, BigInt(payload.lastOffset) + 1n)
-      if (event === 'offsets.committed') assert.ok(BigInt(payload.offset) <= (handledBefore.get(key) ?? 0n), `commit ${key}@${payload.offset} ran ahead of the work done`)
+      if (event === 'offsets.committed')
+        assert.ok(BigInt(payload.offset) <= (handledBefore.get(key) ?? 0n), `commit ${key}@${payload.offset} ran ahead of the work done`)
     }
     for (const batch of consumed) {
       const end = BigInt(batch.lastOffset) + 1n
-      assert.ok(app.events['offsets.committed']!.some((c) => c.topic === batch.topic && c.partition === batch.partition && BigInt(c.offset) >= end), `no commit covers ${batch.topic}/${batch.partition}@${batch.lastOffset}`)
+      assert.ok(
+        app.events['offsets.committed']!.some((c) => c.topic === batch.topic && c.partition === batch.partition && BigInt(c.offset) >= end),
+        `no commit covers ${batch.topic}/${batch.partition}@${batch.lastOffset}`,
+      )
     }
     const last = await committedOffsets(group, orders)
     for (const [partition, offset] of Object.entries(last)) {
@@ -74,9 +90,13 @@ describe('the poller commits after success (real broker)', () => {
 
   it('a restarted poller resumes from the committed offsets without reprocessing', async () => {
     const [orders, audit, group] = [uniqueName('orders'), uniqueName('audit'), uniqueName('shop')]
-    const app = await createTestApp('restart', manifest(orders, audit, `  ${group}:\n    topics:\n      ${orders}: { handler: handlers/orders.ts }\n`), {
-      'handlers/orders.ts': recordingHandler('restart', group, orders),
-    })
+    const app = await createTestApp(
+      'restart',
+      manifest(orders, audit, `  ${group}:\n    topics:\n      ${orders}: { handler: handlers/orders.ts }\n`),
+      {
+        'handlers/orders.ts': recordingHandler('restart', group, orders),
+      },
+    )
     apps.push(app)
     await publish(app, orders, 4, 10)
     const first = await app.start()
@@ -94,9 +114,13 @@ describe('the poller commits after success (real broker)', () => {
 
   it('two pollers in one group share the partitions and together handle every message', async () => {
     const [orders, audit, group] = [uniqueName('orders'), uniqueName('audit'), uniqueName('shop')]
-    const app = await createTestApp('shared', manifest(orders, audit, `  ${group}:\n    topics:\n      ${orders}: { handler: handlers/orders.ts }\n`), {
-      'handlers/orders.ts': recordingHandler('shared', group, orders),
-    })
+    const app = await createTestApp(
+      'shared',
+      manifest(orders, audit, `  ${group}:\n    topics:\n      ${orders}: { handler: handlers/orders.ts }\n`),
+      {
+        'handlers/orders.ts': recordingHandler('shared', group, orders),
+      },
+    )
     apps.push(app)
     const one = await app.start()
     const two = await app.start()
@@ -126,11 +150,17 @@ describe('the poller commits after success (real broker)', () => {
     const server = await app.start({ groups: [shop] })
     await publish(app, orders, 3, 2)
     await Promise.all(['a1', 'a2', 'a3'].map((id) => app.generated.responders[audit].audited({ id })))
-    await waitFor('both topics handled', () => (app.seen[`${shop}/${orders}`]?.length ?? 0) >= 6 && (app.seen[`${shop}/${audit}`]?.length ?? 0) >= 3)
+    await waitFor(
+      'both topics handled',
+      () => (app.seen[`${shop}/${orders}`]?.length ?? 0) >= 6 && (app.seen[`${shop}/${audit}`]?.length ?? 0) >= 3,
+    )
     await new Promise((resolve) => setTimeout(resolve, 1000))
     await server.stop()
     assert.equal(app.seen[`${compliance}/${audit}`], undefined, 'the unselected group did not run')
-    assert.deepEqual(app.events['app.running']?.map((e) => e.groups), [[shop]])
+    assert.deepEqual(
+      app.events['app.running']?.map((e) => e.groups),
+      [[shop]],
+    )
     assert.deepEqual(await committedOffsets(compliance, audit), { 0: '-1', 1: '-1' })
   })
 })

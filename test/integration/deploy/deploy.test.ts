@@ -28,12 +28,16 @@ consumerGroups:
     topics:
       orders: { handler: handlers/orders.ts, backend: lambda }
 `
-const HANDLER = (text: string) => `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('shop', 'orders', async (messages, ctx) => { for (const m of messages) ctx.logger.info('${text}') })\n`
+const HANDLER = (text: string) =>
+  `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('shop', 'orders', async (messages, ctx) => { for (const m of messages) ctx.logger.info('${text}') })\n`
 
 describe('karafka deploy against a real moto server', () => {
   let moto: ChildProcess
   let endpoint: string
-  const project = tempProject({ 'karafka.yml': MANIFEST('arn:aws:iam::123456789012:role/karafka-deploy'), 'handlers/orders.ts': HANDLER('v1') })
+  const project = tempProject({
+    'karafka.yml': MANIFEST('arn:aws:iam::123456789012:role/karafka-deploy'),
+    'handlers/orders.ts': HANDLER('v1'),
+  })
   const manifest = ['--manifest', path.join(project.dir, 'karafka.yml')]
   let env: NodeJS.ProcessEnv
   let client: LambdaClient
@@ -48,8 +52,19 @@ describe('karafka deploy against a real moto server', () => {
     // CreateFunction checks that the role exists: create it through moto's IAM API.
     const role = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x' },
-      body: new URLSearchParams({ Action: 'CreateRole', Version: '2010-05-08', RoleName: 'karafka-deploy', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }),
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: new URLSearchParams({
+        Action: 'CreateRole',
+        Version: '2010-05-08',
+        RoleName: 'karafka-deploy',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
     })
     assert.match(await role.text(), /arn:aws:iam::123456789012:role\/karafka-deploy/)
     env = { AWS_ENDPOINT_URL_LAMBDA: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' }
@@ -61,7 +76,10 @@ describe('karafka deploy against a real moto server', () => {
     project.remove()
   })
 
-  const versions = async () => (await client.send(new ListVersionsByFunctionCommand({ FunctionName: functionName }))).Versions!.map((v) => v.Version).filter((v) => v !== '$LATEST')
+  const versions = async () =>
+    (await client.send(new ListVersionsByFunctionCommand({ FunctionName: functionName })))
+      .Versions!.map((v) => v.Version)
+      .filter((v) => v !== '$LATEST')
   const alias = async () => (await client.send(new GetAliasCommand({ FunctionName: functionName, Name: 'live' }))).FunctionVersion
 
   it('creates the function, publishes version 1 and points the alias at it', async () => {
@@ -70,7 +88,11 @@ describe('karafka deploy against a real moto server', () => {
     assert.match(result.stdout, new RegExp(`${functionName} +create +\\d+ bytes, nodejs24.x, 256 MB, 30 s`))
     assert.match(result.stdout, /publish version +1/)
     assert.match(result.stdout, /create alias +live -> version 1/)
-    assert.match(result.stderr, /bundling .*\n.*checking .*\n.*uploading .*\n.*waiting for /s, 'progress while bundling, uploading and waiting')
+    assert.match(
+      result.stderr,
+      /bundling .*\n.*checking .*\n.*uploading .*\n.*waiting for /s,
+      'progress while bundling, uploading and waiting',
+    )
     const fn = await client.send(new GetFunctionCommand({ FunctionName: functionName }))
     assert.equal(fn.Configuration!.Handler, 'index.handler')
     assert.equal(fn.Configuration!.MemorySize, 256)
@@ -104,7 +126,10 @@ describe('karafka deploy against a real moto server', () => {
   })
 
   it('a configuration change is drift: updated, published, aliased', async () => {
-    writeFileSync(path.join(project.dir, 'karafka.yml'), MANIFEST('arn:aws:iam::123456789012:role/karafka-deploy').replace('memorySize: 256', 'memorySize: 512'))
+    writeFileSync(
+      path.join(project.dir, 'karafka.yml'),
+      MANIFEST('arn:aws:iam::123456789012:role/karafka-deploy').replace('memorySize: 256', 'memorySize: 512'),
+    )
     const result = await karafka(['deploy', ...manifest], { env })
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /update configuration +memory: 256 -> 512/)
@@ -112,13 +137,25 @@ describe('karafka deploy against a real moto server', () => {
   })
 
   it('clear errors for a missing role and missing credentials', async () => {
-    const other = tempProject({ 'karafka.yml': MANIFEST('').replace('functionPrefix: deploy-', 'functionPrefix: norole-'), 'handlers/orders.ts': HANDLER('x') })
+    const other = tempProject({
+      'karafka.yml': MANIFEST('').replace('functionPrefix: deploy-', 'functionPrefix: norole-'),
+      'handlers/orders.ts': HANDLER('x'),
+    })
     after(() => other.remove())
     runCodegen({ manifestPath: path.join(other.dir, 'karafka.yml'), cwd: other.dir })
     const noRole = await karafka(['deploy', '--manifest', path.join(other.dir, 'karafka.yml')], { env })
     assert.equal(noRole.code, 2)
     assert.match(noRole.stderr, /norole-shop-orders does not exist yet and lambda.role is not set\n  hint: set lambda.role/)
-    const noCredentials = await karafka(['deploy', ...manifest], { env: { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'karafka-missing-profile', HOME: other.dir, AWS_EC2_METADATA_DISABLED: 'true' } })
+    const noCredentials = await karafka(['deploy', ...manifest], {
+      env: {
+        ...env,
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_PROFILE: 'karafka-missing-profile',
+        HOME: other.dir,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    })
     assert.equal(noCredentials.code, 2)
     assert.match(noCredentials.stderr, /no AWS credentials were found/)
   })

@@ -20,14 +20,18 @@ ${groupSettings}    topics:
 
 declare global {
   // eslint-disable-next-line no-var
-  var karafkaRebalance: { aborted: string[]; finished: string[]; log: [kind: 'finished' | 'commit', partition: number, offset: bigint, at: number][] }
+  var karafkaRebalance: {
+    aborted: string[]
+    finished: string[]
+    log: [kind: 'finished' | 'commit', partition: number, offset: bigint, at: number][]
+  }
 }
 
 describe('rebalances and long handlers (real broker)', () => {
   const apps: TestApp[] = []
   after(() => Promise.all(apps.map((a) => a.remove())))
 
-  it('a revoked partition\'s in-flight handler sees ctx.signal aborted, commits nothing, and the new owner starts from the last committed offset', async () => {
+  it("a revoked partition's in-flight handler sees ctx.signal aborted, commits nothing, and the new owner starts from the last committed offset", async () => {
     const [topic, group] = [uniqueName('jobs'), uniqueName('workers')]
     globalThis.karafkaRebalance = { aborted: [], finished: [], log: [] }
     // The first batch handed over blocks until ctx.signal aborts (or 30 s pass), then returns as if done.
@@ -48,7 +52,8 @@ describe('rebalances and long handlers (real broker)', () => {
     })
     apps.push(app)
     const first = await app.start()
-    const logCommit = (c: { partition: number; offset: string }) => globalThis.karafkaRebalance.log.push(['commit', c.partition, BigInt(c.offset), performance.now()])
+    const logCommit = (c: { partition: number; offset: string }) =>
+      globalThis.karafkaRebalance.log.push(['commit', c.partition, BigInt(c.offset), performance.now()])
     first.monitor.subscribe('offsets.committed', logCommit)
     for (let n = 0; n < 20; n++) await app.generated.responders[topic].job({ id: `k${n}`, n })
     await waitFor('the slow batch to be in flight', () => (globalThis as any).slowTaken === true)
@@ -65,12 +70,20 @@ describe('rebalances and long handlers (real broker)', () => {
     const redone = log.find(([kind, p, offset]) => kind === 'finished' && p === partition && offset === BigInt(abortedOffset))
     assert.ok(redone, 'the aborted batch was handled again, from the last committed offset')
     const early = log.filter(([kind, p, , at]) => kind === 'commit' && p === partition && at < redone[3])
-    assert.deepEqual(early.filter(([, , offset]) => offset > BigInt(abortedOffset)), [], 'a commit ran past the aborted batch')
+    assert.deepEqual(
+      early.filter(([, , offset]) => offset > BigInt(abortedOffset)),
+      [],
+      'a commit ran past the aborted batch',
+    )
     const revoked = app.events['rebalance.partitions_revoked'] ?? []
     assert.ok(revoked.length >= 1, 'a revocation was reported')
     const commitsOfPartition = (app.events['offsets.committed'] ?? []).filter((c) => c.partition === partition).map((c) => BigInt(c.offset))
     assert.ok(commitsOfPartition.length > 0)
-    assert.deepEqual(commitsOfPartition, [...commitsOfPartition].sort((a, b) => (a < b ? -1 : 1)), 'commits of the partition only move forward')
+    assert.deepEqual(
+      commitsOfPartition,
+      [...commitsOfPartition].sort((a, b) => (a < b ? -1 : 1)),
+      'commits of the partition only move forward',
+    )
   })
 
   it('a handler running longer than the session timeout is not kicked out of the group: heartbeats keep flowing', async () => {

@@ -21,13 +21,21 @@ async function readAll(name: string, count: number) {
   await consumer.subscribe({ topic: name, fromBeginning: true })
   const read: { partition: number; offset: string; key: string | null; value: string | null; headers: Record<string, string> }[] = []
   await new Promise<void>((resolve, reject) => {
-    consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]))
-        read.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers })
-        if (read.length >= count) resolve()
-      },
-    }).catch(reject)
+    consumer
+      .run({
+        eachMessage: async ({ partition, message }) => {
+          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]))
+          read.push({
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            value: message.value?.toString() ?? null,
+            headers,
+          })
+          if (read.length >= count) resolve()
+        },
+      })
+      .catch(reject)
   })
   await consumer.disconnect()
   return read
@@ -44,11 +52,18 @@ describe('responders at run time (real broker)', () => {
     const partitions = new Set(deliveries.map((d: { partition: number }) => d.partition))
     assert.equal(partitions.size, 1, 'one key, one partition')
     const offsets = deliveries.map((d: { offset: string }) => Number(d.offset))
-    assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b), 'offsets follow call order')
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((a, b) => a - b),
+      'offsets follow call order',
+    )
     assert.equal(new Set(offsets).size, 1000)
     const read = await readAll(topic, 1000)
     const seqs = read.filter((r) => r.key === '7').map((r) => (JSON.parse(r.value!) as { payload: { seq: number } }).payload.seq)
-    assert.deepEqual(seqs, Array.from({ length: 1000 }, (_, i) => i))
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 1000 }, (_, i) => i),
+    )
     const first = read.find((r) => r.offset === String(offsets[0]))!
     assert.deepEqual(JSON.parse(first.value!), { event_name: 'person_created', payload: { id: 7, name: 'p0', seq: 0 } })
     assert.equal(first.headers.event_name, 'person_created')
@@ -60,14 +75,22 @@ describe('responders at run time (real broker)', () => {
     const before = await admin.fetchTopicOffsets(topic)
     await assert.rejects(
       app.generated.responders[topic].personCreated({ id: 'seven', name: 'x' }),
-      (error: unknown) => error instanceof KarafkaError && error.code === 'EVENT_INVALID' && /invalid person_created payload for .*: id: expected number, received string; seq: expected number, received undefined/.test(error.message),
+      (error: unknown) =>
+        error instanceof KarafkaError &&
+        error.code === 'EVENT_INVALID' &&
+        /invalid person_created payload for .*: id: expected number, received string; seq: expected number, received undefined/.test(
+          error.message,
+        ),
     )
     const afterOffsets = await admin.fetchTopicOffsets(topic)
     await admin.disconnect()
-    assert.deepEqual(afterOffsets.map((p) => p.high), before.map((p) => p.high))
+    assert.deepEqual(
+      afterOffsets.map((p) => p.high),
+      before.map((p) => p.high),
+    )
   })
 
-  it('a tombstone is the key with a null value, on the key\'s partition', async () => {
+  it("a tombstone is the key with a null value, on the key's partition", async () => {
     const created = await app.generated.responders[topic].personCreated({ id: 99, name: 'z', seq: 0 })
     const gone = await app.generated.responders[topic].tombstone(99)
     assert.equal(gone.partition, created.partition)
@@ -75,9 +98,13 @@ describe('responders at run time (real broker)', () => {
     await consumer.connect()
     await consumer.subscribe({ topic, fromBeginning: true })
     const found = await new Promise<{ key: string; value: Buffer | null }>((resolve, reject) => {
-      consumer.run({ eachMessage: async ({ partition, message }) => {
-        if (partition === gone.partition && message.offset === gone.offset) resolve({ key: String(message.key), value: message.value })
-      } }).catch(reject)
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            if (partition === gone.partition && message.offset === gone.offset) resolve({ key: String(message.key), value: message.value })
+          },
+        })
+        .catch(reject)
     })
     await consumer.disconnect()
     assert.deepEqual(found, { key: '99', value: null })

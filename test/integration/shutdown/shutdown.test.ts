@@ -19,7 +19,10 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
 `
 
 function startCli(app: TestApp): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  const child = spawn(process.execPath, [BIN, 'server', '--manifest', path.join(app.dir, 'karafka.yml')], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+  const child = spawn(process.execPath, [BIN, 'server', '--manifest', path.join(app.dir, 'karafka.yml')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk))
@@ -38,7 +41,9 @@ describe('shutdown on signals (karafka server, real broker)', () => {
 
   async function slowApp(name: string) {
     const [topic, group] = [uniqueName('jobs'), uniqueName('workers')]
-    const app = await createTestApp(name, `app:
+    const app = await createTestApp(
+      name,
+      `app:
   clientId: shutdown-test
   brokers: \${KAFKA_BROKERS}
   shutdownTimeoutMs: 20000
@@ -51,7 +56,9 @@ consumerGroups:
   ${group}:
     topics:
       ${topic}: { handler: handlers/jobs.ts }
-`, { 'handlers/jobs.ts': SLOW_HANDLER(group, topic) })
+`,
+      { 'handlers/jobs.ts': SLOW_HANDLER(group, topic) },
+    )
     apps.push(app)
     return { app, topic, group }
   }
@@ -65,7 +72,11 @@ consumerGroups:
     assert.equal(await server.exited, 0, server.output())
     const handled = lines(app)
     const started = handled.filter((l) => l.startsWith('start')).map((l) => l.split(' ')[1])
-    assert.deepEqual(handled.filter((l) => l.startsWith('end')).map((l) => l.split(' ')[1]), started, 'every started message finished')
+    assert.deepEqual(
+      handled.filter((l) => l.startsWith('end')).map((l) => l.split(' ')[1]),
+      started,
+      'every started message finished',
+    )
     assert.match(server.output(), /Stopping \(SIGTERM\)/)
 
     const admin = testKafka().admin()
@@ -95,6 +106,10 @@ consumerGroups:
     server.child.kill('SIGINT')
     assert.equal(await server.exited, 1)
     assert.ok(Date.now() - sent < 1500, 'exited without waiting for the handler')
-    assert.deepEqual(lines(app).filter((l) => l.startsWith('end')), [], 'the handler was cut short')
+    assert.deepEqual(
+      lines(app).filter((l) => l.startsWith('end')),
+      [],
+      'the handler was cut short',
+    )
   })
 })

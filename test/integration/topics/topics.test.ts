@@ -31,8 +31,17 @@ async function readAll(topic: string): Promise<{ key: string | null; value: stri
   await consumer.subscribe({ topic, fromBeginning: true })
   const records: { key: string | null; value: string | null; offset: string; partition: number }[] = []
   const last = new Map(ends.map((p) => [p.partition, BigInt(p.high) - 1n]))
-  const done = () => ends.every((p) => p.high === p.low || records.some((r) => r.partition === p.partition && BigInt(r.offset) >= last.get(p.partition)!))
-  await consumer.run({ eachMessage: async ({ partition, message }) => void records.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null }) })
+  const done = () =>
+    ends.every((p) => p.high === p.low || records.some((r) => r.partition === p.partition && BigInt(r.offset) >= last.get(p.partition)!))
+  await consumer.run({
+    eachMessage: async ({ partition, message }) =>
+      void records.push({
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+      }),
+  })
   try {
     await waitFor(`reading ${topic} to its end`, () => total === 0 || done(), 20_000)
   } finally {
@@ -49,7 +58,14 @@ describe('declarative topics and operations (karafka CLI, real broker)', () => {
     const users = uniqueName('users')
     const group = uniqueName('example')
     const dlq = `${users}.dlq`
-    const project = tempProject({ 'karafka.yml': manifestText(users, 3, 'cleanup.policy: compact', `consumerGroups:\n  ${group}:\n    topics:\n      ${users}: { handler: handlers/users.ts, deadLetter: ${dlq} }\n`) })
+    const project = tempProject({
+      'karafka.yml': manifestText(
+        users,
+        3,
+        'cleanup.policy: compact',
+        `consumerGroups:\n  ${group}:\n    topics:\n      ${users}: { handler: handlers/users.ts, deadLetter: ${dlq} }\n`,
+      ),
+    })
     after(() => project.remove())
     const manifest = ['--manifest', path.join(project.dir, 'karafka.yml')]
 
@@ -65,7 +81,13 @@ describe('declarative topics and operations (karafka CLI, real broker)', () => {
     const admin = testKafka().admin()
     await admin.connect()
     const metadata = await admin.fetchTopicMetadata({ topics: [users, dlq] })
-    assert.deepEqual(metadata.topics.map((t) => [t.name, t.partitions.length]).sort(), [[users, 3], [dlq, 3]].sort())
+    assert.deepEqual(
+      metadata.topics.map((t) => [t.name, t.partitions.length]).sort(),
+      [
+        [users, 3],
+        [dlq, 3],
+      ].sort(),
+    )
     const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_RESOURCE, name: users }] })
     assert.equal(configs.resources[0]!.configEntries.find((e) => e.configName === 'cleanup.policy')!.configValue, 'compact')
 
@@ -82,7 +104,10 @@ describe('declarative topics and operations (karafka CLI, real broker)', () => {
     writeFileSync(path.join(project.dir, 'karafka.yml'), manifestText(users, 2, 'cleanup.policy: compact'))
     const lowered = await karafka(['topics', 'migrate', ...manifest])
     assert.equal(lowered.code, 2)
-    assert.match(lowered.stderr, new RegExp(`karafka\\.yml:5:3 topics\\.${users}: has 5 partitions and the manifest asks for 2: Kafka cannot remove partitions`))
+    assert.match(
+      lowered.stderr,
+      new RegExp(`karafka\\.yml:5:3 topics\\.${users}: has 5 partitions and the manifest asks for 2: Kafka cannot remove partitions`),
+    )
     assert.match(lowered.stderr, /refused: nothing was changed/)
     const unchanged = await admin.fetchTopicMetadata({ topics: [users] })
     assert.equal(unchanged.topics[0]!.partitions.length, 5)
@@ -94,7 +119,8 @@ describe('declarative topics and operations (karafka CLI, real broker)', () => {
 
   it('on a compacted topic, a tombstone deletes the key: after compaction it is gone when read from the beginning', async () => {
     const users = uniqueName('users')
-    const config = 'cleanup.policy: compact, segment.ms: 100, min.cleanable.dirty.ratio: 0.01, delete.retention.ms: 100, min.compaction.lag.ms: 0'
+    const config =
+      'cleanup.policy: compact, segment.ms: 100, min.cleanable.dirty.ratio: 0.01, delete.retention.ms: 100, min.compaction.lag.ms: 0'
     const app = await createTestApp('compaction', manifestText(users, 1, config), {})
     apps.push(app)
     const responder = app.generated.responders[users]
@@ -103,22 +129,33 @@ describe('declarative topics and operations (karafka CLI, real broker)', () => {
     await responder.tombstone(1)
     let filler = 100
     let records: Awaited<ReturnType<typeof readAll>> = []
-    await waitFor('compaction to remove key 1', async () => {
-      // New messages after segment.ms roll the segment, so the cleaner may compact the old one.
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      await responder.userCreated({ id: filler++, email: 'filler@x.io' })
-      records = await readAll(users)
-      return !records.some((r) => r.key === '1')
-    }, 90_000)
-    assert.ok(records.some((r) => r.key === '2' && r.value !== null), 'key 2 is kept')
+    await waitFor(
+      'compaction to remove key 1',
+      async () => {
+        // New messages after segment.ms roll the segment, so the cleaner may compact the old one.
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        await responder.userCreated({ id: filler++, email: 'filler@x.io' })
+        records = await readAll(users)
+        return !records.some((r) => r.key === '1')
+      },
+      90_000,
+    )
+    assert.ok(
+      records.some((r) => r.key === '2' && r.value !== null),
+      'key 2 is kept',
+    )
     assert.ok(records.length < filler - 100 + 3, 'the log was compacted')
   })
 
   it('reset to earliest makes a restarted group handle the topic again from the start; to a time, from the first message at or after it; lag counts what is left', async () => {
     const [users, group] = [uniqueName('users'), uniqueName('replay')]
-    const app = await createTestApp('replay', manifestText(users, 2, '', `consumerGroups:\n  ${group}:\n    topics:\n      ${users}: { handler: handlers/users.ts }\n`), {
-      'handlers/users.ts': recordingHandler('replay', group, users),
-    })
+    const app = await createTestApp(
+      'replay',
+      manifestText(users, 2, '', `consumerGroups:\n  ${group}:\n    topics:\n      ${users}: { handler: handlers/users.ts }\n`),
+      {
+        'handlers/users.ts': recordingHandler('replay', group, users),
+      },
+    )
     apps.push(app)
     const manifest = ['--manifest', path.join(app.dir, 'karafka.yml')]
     for (let id = 0; id < 6; id++) await app.generated.responders[users].userCreated({ id, email: `${id}@x.io` })
@@ -128,13 +165,20 @@ describe('declarative topics and operations (karafka CLI, real broker)', () => {
     for (let id = 6; id < 10; id++) await app.generated.responders[users].userCreated({ id, email: `${id}@x.io` })
 
     const lagBefore = JSON.parse((await karafka(['lag', '--json', ...manifest])).stdout) as { lag: number }[]
-    assert.equal(lagBefore.reduce((sum, r) => sum + r.lag, 0), 10, 'nothing consumed yet')
+    assert.equal(
+      lagBefore.reduce((sum, r) => sum + r.lag, 0),
+      10,
+      'nothing consumed yet',
+    )
 
     let server = await app.start()
     await waitFor('10 messages', () => (app.seen[`${group}/${users}`]?.length ?? 0) >= 10)
     await server.stop()
     const lagAfter = JSON.parse((await karafka(['lag', '--json', ...manifest])).stdout) as { lag: number }[]
-    assert.equal(lagAfter.reduce((sum, r) => sum + r.lag, 0), 0)
+    assert.equal(
+      lagAfter.reduce((sum, r) => sum + r.lag, 0),
+      0,
+    )
 
     const reset = await karafka(['topics', 'reset', group, users, '--to', 'earliest', ...manifest])
     assert.equal(reset.code, 0, reset.stderr)
@@ -150,12 +194,18 @@ describe('declarative topics and operations (karafka CLI, real broker)', () => {
     const partial = await karafka(['topics', 'reset', group, users, '--to', midpoint.toISOString(), ...manifest])
     assert.equal(partial.code, 0, partial.stderr)
     const lagPartial = JSON.parse((await karafka(['lag', '--json', ...manifest])).stdout) as { lag: number }[]
-    assert.equal(lagPartial.reduce((sum, r) => sum + r.lag, 0), 4, 'lag counts the messages after the time')
+    assert.equal(
+      lagPartial.reduce((sum, r) => sum + r.lag, 0),
+      4,
+      'lag counts the messages after the time',
+    )
     server = await app.start()
     await waitFor('the 4 messages after the time', () => (app.seen[`${group}/${users}`]?.length ?? 0) >= 24)
     await new Promise((resolve) => setTimeout(resolve, 500))
     await server.stop()
-    const replayed = app.seen[`${group}/${users}`]!.slice(20).map((m) => (m.payload as { id: number }).id).sort((a, b) => a - b)
+    const replayed = app.seen[`${group}/${users}`]!.slice(20)
+      .map((m) => (m.payload as { id: number }).id)
+      .sort((a, b) => a - b)
     assert.deepEqual(replayed, [6, 7, 8, 9])
   })
 
@@ -172,12 +222,21 @@ describe('declarative topics and operations (karafka CLI, real broker)', () => {
     assert.match(badJson.stderr, /the payload is not JSON/)
     const badPayload = await karafka(['produce', users, 'user_created', '{"id":"7"}', ...manifest])
     assert.equal(badPayload.code, 2)
-    assert.match(badPayload.stderr, /invalid user_created payload for .*: id: expected number, received string; email: expected string, received undefined/)
+    assert.match(
+      badPayload.stderr,
+      /invalid user_created payload for .*: id: expected number, received string; email: expected string, received undefined/,
+    )
     const unknown = await karafka(['produce', users, 'user_renamed', '{}', ...manifest])
     assert.equal(unknown.code, 2)
     const tomb = await karafka(['produce', users, '--tombstone', '7', ...manifest])
     assert.equal(tomb.code, 0, tomb.stderr)
     const records = await readAll(users)
-    assert.deepEqual(records.map((r) => [r.key, r.value]), [['7', '{"event_name":"user_created","payload":{"id":7,"email":"a@b.c"}}'], ['7', null]])
+    assert.deepEqual(
+      records.map((r) => [r.key, r.value]),
+      [
+        ['7', '{"event_name":"user_created","payload":{"id":7,"email":"a@b.c"}}'],
+        ['7', null],
+      ],
+    )
   })
 })

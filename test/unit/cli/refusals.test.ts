@@ -16,7 +16,8 @@ describe('every command refuses what codegen refuses', () => {
   const fixtures = readdirSync(dir).filter((name) => name.endsWith('.yml'))
 
   it('has the fixtures of the rules codegen used to check alone', () => {
-    for (const name of ['outdir-outside-project.yml', 'schema-module-missing.yml', 'event-named-tombstone.yml', 'handler-in-outdir.yml']) assert.ok(fixtures.includes(name), name)
+    for (const name of ['outdir-outside-project.yml', 'schema-module-missing.yml', 'event-named-tombstone.yml', 'handler-in-outdir.yml'])
+      assert.ok(fixtures.includes(name), name)
   })
 
   for (const name of fixtures) {
@@ -25,7 +26,8 @@ describe('every command refuses what codegen refuses', () => {
       const cwd = process.cwd()
       // The fixtures' variables are unset, as in the loader's own tests (the suite sets KAFKA_BROKERS).
       const saved = { ...process.env }
-      for (const [, variable] of readFileSync(path.join(dir, name), 'utf8').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) delete process.env[variable!]
+      for (const [, variable] of readFileSync(path.join(dir, name), 'utf8').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g))
+        delete process.env[variable!]
       process.chdir(dir)
       try {
         const info = await karafkaInProcess(['info', '--manifest', name])

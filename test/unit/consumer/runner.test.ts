@@ -14,10 +14,25 @@ import type { OutgoingRecord } from '../../../src/producer/sender.js'
 import type { Topology } from '../../../src/topology.js'
 
 const TOPIC = 'jobs'
-const topology: Topology = { fingerprint: 'test', app: {}, topics: { [TOPIC]: { key: 'id', events: { job: { schema: z.object({ id: z.string(), n: z.number() }), method: 'job' } } } } }
+const topology: Topology = {
+  fingerprint: 'test',
+  app: {},
+  topics: { [TOPIC]: { key: 'id', events: { job: { schema: z.object({ id: z.string(), n: z.number() }), method: 'job' } } } },
+}
 
 function route(over: Partial<Route> = {}): Route {
-  return { group: 'g', topic: TOPIC, handler: 'h.ts', handlerPath: '/h.ts', functionName: undefined, backend: 'local', batch: { maxSize: 100, maxWaitMs: 50 }, startFrom: 'earliest', retry: { attempts: 3, backoffMs: 10, maxBackoffMs: 40 }, ...over }
+  return {
+    group: 'g',
+    topic: TOPIC,
+    handler: 'h.ts',
+    handlerPath: '/h.ts',
+    functionName: undefined,
+    backend: 'local',
+    batch: { maxSize: 100, maxWaitMs: 50 },
+    startFrom: 'earliest',
+    retry: { attempts: 3, backoffMs: 10, maxBackoffMs: 40 },
+    ...over,
+  }
 }
 
 /** Kafka messages from offset 0: a number is a valid job, a string is a raw (invalid) value. */
@@ -33,7 +48,15 @@ function messages(values: (number | string)[]): KafkaMessage[] {
 }
 
 /** A fake kafkajs consumer, batch payload, sender and invoker, recording what the runner does. */
-function harness(values: (number | string)[], options: { route?: Partial<Route>; invoke?: (request: InvokeRequest) => Promise<InvokeResult>; commitFailures?: number; heartbeat?: () => Promise<void> } = {}) {
+function harness(
+  values: (number | string)[],
+  options: {
+    route?: Partial<Route>
+    invoke?: (request: InvokeRequest) => Promise<InvokeResult>
+    commitFailures?: number
+    heartbeat?: () => Promise<void>
+  } = {},
+) {
   const calls: { offsets: string[]; attempt: number }[] = []
   const commits: string[] = []
   const seeks: string[] = []
@@ -59,7 +82,9 @@ function harness(values: (number | string)[], options: { route?: Partial<Route>;
     },
     monitor,
     consumer: { seek: ({ offset }) => void seeks.push(offset), resume: ([entry]) => void resumes.push(...(entry?.partitions ?? [])) },
-    sender: { send: async (topic, record) => (deadLetters.push({ topic, record }), { topic, partition: 0, offset: String(deadLetters.length - 1) }) },
+    sender: {
+      send: async (topic, record) => (deadLetters.push({ topic, record }), { topic, partition: 0, offset: String(deadLetters.length - 1) }),
+    },
     epoch: () => epoch,
     heartbeatIntervalMs: 5,
     shutdownSignal: shutdown.signal,
@@ -104,16 +129,23 @@ function harness(values: (number | string)[], options: { route?: Partial<Route>;
 }
 
 const until = async (what: string, condition: () => boolean) => {
-  for (const deadline = Date.now() + 2000; !condition(); await new Promise((r) => setTimeout(r, 2))) if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
+  for (const deadline = Date.now() + 2000; !condition(); await new Promise((r) => setTimeout(r, 2)))
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
 }
 
 describe('the batch runner (fake consumer)', () => {
   it('hands a batch over in chunks of batch.maxSize, in order, committing after each', async () => {
     const t = harness([1, 2, 3, 4, 5], { route: { batch: { maxSize: 2, maxWaitMs: 50 } } })
     await t.run()
-    assert.deepEqual(t.calls.map((c) => c.offsets), [['0', '1'], ['2', '3'], ['4']])
+    assert.deepEqual(
+      t.calls.map((c) => c.offsets),
+      [['0', '1'], ['2', '3'], ['4']],
+    )
     assert.equal(t.commits.at(-1), '5', 'the last commit is past the last message')
-    assert.ok(t.commits.every((c, i) => i === 0 || BigInt(c) > BigInt(t.commits[i - 1]!)), `commits only move forward: ${t.commits}`)
+    assert.ok(
+      t.commits.every((c, i) => i === 0 || BigInt(c) > BigInt(t.commits[i - 1]!)),
+      `commits only move forward: ${t.commits}`,
+    )
     assert.deepEqual(t.resolved, ['1', '3', '4'])
     assert.equal(t.paused, false)
   })
@@ -124,7 +156,10 @@ describe('the batch runner (fake consumer)', () => {
     assert.deepEqual(t.commits, ['1'], 'offset 0 was marked: the commit is the next to read')
     assert.equal(t.paused, true)
     assert.deepEqual(t.seeks, ['1'])
-    assert.deepEqual(t.events['consumer.consuming.retry']!.map((r) => [r.offset, r.attempt, r.backoffMs]), [['1', 1, 10]])
+    assert.deepEqual(
+      t.events['consumer.consuming.retry']!.map((r) => [r.offset, r.attempt, r.backoffMs]),
+      [['1', 1, 10]],
+    )
     await until('the resume', () => t.resumes.length === 1)
     assert.deepEqual(t.events['client.resume']?.length, 1)
   })
@@ -132,17 +167,36 @@ describe('the batch runner (fake consumer)', () => {
   it('counts attempts per message across runs and dead-letters it at retry.attempts, then goes on after it', async () => {
     const failAt13 = async (r: InvokeRequest): Promise<InvokeResult> => {
       const bad = r.messages.find((m) => m.tombstone === false && (m.payload as { n: number }).n === 13)
-      return bad ? { consumed: r.messages[r.messages.indexOf(bad) - 1]?.offset, error: new TypeError('cannot handle 13') } : { consumed: r.messages.at(-1)?.offset }
+      return bad
+        ? { consumed: r.messages[r.messages.indexOf(bad) - 1]?.offset, error: new TypeError('cannot handle 13') }
+        : { consumed: r.messages.at(-1)?.offset }
     }
     const t = harness([11, 12, 13, 14], { route: { deadLetter: 'jobs.dlq' }, invoke: failAt13 })
     for (let run = 1; run <= 3; run++) await t.run() // kafkajs hands the batch over again after each seek
-    assert.deepEqual(t.calls.map((c) => [c.offsets[0], c.attempt]), [['0', 1], ['2', 2], ['2', 3], ['3', 1]])
+    assert.deepEqual(
+      t.calls.map((c) => [c.offsets[0], c.attempt]),
+      [
+        ['0', 1],
+        ['2', 2],
+        ['2', 3],
+        ['3', 1],
+      ],
+    )
     assert.equal(t.deadLetters.length, 1)
     const { topic, record } = t.deadLetters[0]!
     assert.equal(topic, 'jobs.dlq')
     assert.deepEqual(
       { ...record.headers, event_name: undefined },
-      { event_name: undefined, source_topic: TOPIC, source_partition: '0', source_offset: '2', source_consumer_group: 'g', error_class: 'TypeError', error_message: 'cannot handle 13', attempts: '3' },
+      {
+        event_name: undefined,
+        source_topic: TOPIC,
+        source_partition: '0',
+        source_offset: '2',
+        source_consumer_group: 'g',
+        error_class: 'TypeError',
+        error_message: 'cannot handle 13',
+        attempts: '3',
+      },
     )
     assert.equal(t.commits.at(-1), '4', 'everything up to the end is committed, the dead letter included')
   })
@@ -150,7 +204,10 @@ describe('the batch runner (fake consumer)', () => {
   it('an invalid message goes to the dead-letter topic with attempts 0 and is never handed to the handler', async () => {
     const t = harness([1, 'not json', 3], { route: { deadLetter: 'jobs.dlq' } })
     await t.run()
-    assert.deepEqual(t.calls.map((c) => c.offsets), [['0'], ['2']])
+    assert.deepEqual(
+      t.calls.map((c) => c.offsets),
+      [['0'], ['2']],
+    )
     assert.equal(t.deadLetters[0]!.record.headers!.attempts, '0')
     assert.equal(t.deadLetters[0]!.record.headers!.error_class, 'InvalidMessage')
     assert.equal(t.commits.at(-1), '3')
@@ -159,7 +216,10 @@ describe('the batch runner (fake consumer)', () => {
   it('without a dead-letter topic the partition stops at an invalid message: nothing after it is handled or committed', async () => {
     const t = harness([1, 'not json', 3])
     await t.run()
-    assert.deepEqual(t.calls.map((c) => c.offsets), [['0']])
+    assert.deepEqual(
+      t.calls.map((c) => c.offsets),
+      [['0']],
+    )
     assert.deepEqual(t.commits, ['1'])
     assert.equal(t.paused, true)
     assert.deepEqual(t.seeks, ['1'])
@@ -212,7 +272,10 @@ describe('the batch runner (fake consumer)', () => {
     })
     await t.run()
     await t.run()
-    assert.deepEqual(t.calls.map((c) => c.attempt), [1, 1])
+    assert.deepEqual(
+      t.calls.map((c) => c.attempt),
+      [1, 1],
+    )
     assert.deepEqual(t.commits, ['1'])
   })
 
@@ -236,11 +299,17 @@ describe('the batch runner (fake consumer)', () => {
     await t.run()
     assert.deepEqual(t.commits, ['2'])
     assert.equal(t.events['error.occurred']!.filter((e) => e.type === 'consumer.commit.error').length, 1)
-    assert.deepEqual(t.events['offsets.committed']!.map((c) => c.offset), ['2'])
+    assert.deepEqual(
+      t.events['offsets.committed']!.map((c) => c.offset),
+      ['2'],
+    )
   })
 
   it('a stopped runner drops its pending resumes', async () => {
-    const t = harness([1], { route: { retry: { attempts: 3, backoffMs: 30, maxBackoffMs: 30 } }, invoke: async () => ({ consumed: undefined, error: new Error('boom') }) })
+    const t = harness([1], {
+      route: { retry: { attempts: 3, backoffMs: 30, maxBackoffMs: 30 } },
+      invoke: async () => ({ consumed: undefined, error: new Error('boom') }),
+    })
     await t.run()
     t.runner.stop()
     await new Promise((resolve) => setTimeout(resolve, 60))

@@ -12,6 +12,8 @@ it('user-input errors exit 2 and format with their hint; runtime errors keep the
   const args = new ArgumentsError('bad --port', 'give a number')
   assert.equal(args.isUserInput, true)
   assert.equal(args.format(), 'bad --port\n  hint: give a number')
-  const manifest = new ManifestError('k.yml', [{ file: 'k.yml', line: 3, col: 5, path: 'app.brokers', message: 'is wrong', hint: 'fix it' }])
+  const manifest = new ManifestError('k.yml', [
+    { file: 'k.yml', line: 3, col: 5, path: 'app.brokers', message: 'is wrong', hint: 'fix it' },
+  ])
   assert.equal(manifest.format(), 'k.yml:3:5 app.brokers: is wrong\n  hint: fix it\nk.yml has 1 problem')
 })

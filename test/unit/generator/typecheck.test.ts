@@ -27,17 +27,32 @@ export const invoice = responders.invoices.invoiceIssued({ invoiceId: 'i', custo
 `,
   },
   'handlers/missing-field.ts': { code: `${IMPORT}responders.users.userCreated({ id: 1 })\n`, error: /Property 'email' is missing/ },
-  'handlers/wrong-type.ts': { code: `${IMPORT}responders.users.userCreated({ id: '1', email: 'a@b.c' })\n`, error: /Type 'string' is not assignable to type 'number'/ },
-  'handlers/unknown-event.ts': { code: `${IMPORT}responders.users.userUpdated({ id: 1 })\n`, error: /Property 'userUpdated' does not exist on type 'UsersResponder'/ },
-  'handlers/bad-enum.ts': { code: `${IMPORT}responders.carts.cartOpened({ customer: { id: 'c', tier: 'platinum' }, lines: [], tags: [], openedAt: 'x' })\n`, error: /'"platinum"' is not assignable to type '"free" \| "gold"'/ },
+  'handlers/wrong-type.ts': {
+    code: `${IMPORT}responders.users.userCreated({ id: '1', email: 'a@b.c' })\n`,
+    error: /Type 'string' is not assignable to type 'number'/,
+  },
+  'handlers/unknown-event.ts': {
+    code: `${IMPORT}responders.users.userUpdated({ id: 1 })\n`,
+    error: /Property 'userUpdated' does not exist on type 'UsersResponder'/,
+  },
+  'handlers/bad-enum.ts': {
+    code: `${IMPORT}responders.carts.cartOpened({ customer: { id: 'c', tier: 'platinum' }, lines: [], tags: [], openedAt: 'x' })\n`,
+    error: /'"platinum"' is not assignable to type '"free" \| "gold"'/,
+  },
   'handlers/narrowing.ts': {
     code: `${IMPORT}export default defineConsumer('example', 'users', (messages) => {
   for (const m of messages) if (m.event === 'user_deleted') console.log(m.payload.email)
 })\n`,
     error: /Property 'email' does not exist on type '\{ id: number; \}'/,
   },
-  'handlers/unknown-topic.ts': { code: `${IMPORT}export default defineConsumer('example', 'nope', async () => {})\n`, error: /Argument of type '"nope"' is not assignable to parameter of type '"users" \| "carts"'/ },
-  'handlers/wrong-group-topic.ts': { code: `${IMPORT}export default defineConsumer('billing', 'users', async () => {})\n`, error: /Argument of type '"users"' is not assignable to parameter of type '"invoices"'/ },
+  'handlers/unknown-topic.ts': {
+    code: `${IMPORT}export default defineConsumer('example', 'nope', async () => {})\n`,
+    error: /Argument of type '"nope"' is not assignable to parameter of type '"users" \| "carts"'/,
+  },
+  'handlers/wrong-group-topic.ts': {
+    code: `${IMPORT}export default defineConsumer('billing', 'users', async () => {})\n`,
+    error: /Argument of type '"users"' is not assignable to parameter of type '"invoices"'/,
+  },
 }
 
 describe('generated code at compile time', () => {
@@ -45,18 +60,28 @@ describe('generated code at compile time', () => {
   after(() => app.remove())
   runCodegen({ manifestPath: path.join(app.dir, 'karafka.yml'), cwd: app.dir, env: {} })
   const files = Object.entries(CASES).map(([name, { code }]) => app.write(name, code))
-  const generated = ['generated/karafka.ts', 'generated/lambda/example.carts.ts', 'handlers/users.ts', 'handlers/carts.ts', 'handlers/invoices.ts'].map((f) => path.join(app.dir, f))
+  const generated = [
+    'generated/karafka.ts',
+    'generated/lambda/example.carts.ts',
+    'handlers/users.ts',
+    'handlers/carts.ts',
+    'handlers/invoices.ts',
+  ].map((f) => path.join(app.dir, f))
   const errors = typecheck([...generated, ...files])
 
   it('the generated files, the stubs and a correct handler compile under strict', () => {
-    for (const file of [...generated, path.join(app.dir, 'handlers/good.ts')]) assert.deepEqual(errors.get(file), [], path.relative(app.dir, file))
+    for (const file of [...generated, path.join(app.dir, 'handlers/good.ts')])
+      assert.deepEqual(errors.get(file), [], path.relative(app.dir, file))
   })
 
   for (const [name, { error }] of Object.entries(CASES)) {
     if (!error) continue
     it(`${name} fails to compile for the right reason`, () => {
       const messages = errors.get(path.join(app.dir, name)) ?? []
-      assert.ok(messages.some((message) => error.test(message)), `expected ${error} in:\n${messages.join('\n') || '(no errors)'}`)
+      assert.ok(
+        messages.some((message) => error.test(message)),
+        `expected ${error} in:\n${messages.join('\n') || '(no errors)'}`,
+      )
     })
   }
 
@@ -71,13 +96,19 @@ describe('generated code at compile time', () => {
   })
 
   it('a manifest change that breaks a handler is a compile error in that handler', () => {
-    const handler = app.write('handlers/users-name.ts', `${IMPORT}export default defineConsumer('example', 'users', (messages) => {
+    const handler = app.write(
+      'handlers/users-name.ts',
+      `${IMPORT}export default defineConsumer('example', 'users', (messages) => {
   for (const m of messages) if (m.event === 'user_created') console.log(m.payload.name?.toUpperCase())
-})\n`)
+})\n`,
+    )
     assert.deepEqual(typecheck([handler]).get(handler), [])
     app.write('karafka.yml', CODEGEN_MANIFEST.replace('email: string, name?: string', 'email: string'))
     runCodegen({ manifestPath: path.join(app.dir, 'karafka.yml'), cwd: app.dir, env: {} })
     const after = typecheck([handler]).get(handler) ?? []
-    assert.ok(after.some((m) => /Property 'name' does not exist/.test(m)), after.join('\n'))
+    assert.ok(
+      after.some((m) => /Property 'name' does not exist/.test(m)),
+      after.join('\n'),
+    )
   })
 })

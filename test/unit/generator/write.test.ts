@@ -34,7 +34,10 @@ describe('applyPlan', () => {
     const changed = { ...files[0]!, content: 'new' }
     assert.throws(
       () => applyPlan(planWrites([changed, files[1]!], path.join(dir, 'generated'))),
-      (error: unknown) => error instanceof KarafkaError && error.code === 'CODEGEN_FAILED' && /cannot write .*handlers\/b\.ts: (EEXIST|ENOTDIR); nothing was written/.test(error.message),
+      (error: unknown) =>
+        error instanceof KarafkaError &&
+        error.code === 'CODEGEN_FAILED' &&
+        /cannot write .*handlers\/b\.ts: (EEXIST|ENOTDIR); nothing was written/.test(error.message),
     )
     assert.equal(readFileSync(files[0]!.path, 'utf8'), 'old', 'the file written first was not replaced')
     assert.deepEqual(readdirSync(path.join(dir, 'generated')), ['a.ts'], 'its temporary file is gone')

@@ -18,7 +18,12 @@ describe('the codegen writer', () => {
 
   it('writes two-space indents, single quotes and \\n', () => {
     const writer = createWriter()
-    writer.write('const a = ').quote('x').newLine().write('if (a)').block(() => writer.writeLine('go()'))
+    writer
+      .write('const a = ')
+      .quote('x')
+      .newLine()
+      .write('if (a)')
+      .block(() => writer.writeLine('go()'))
     assert.equal(writer.toString(), "const a = 'x'\nif (a) {\n  go()\n}")
   })
 })

@@ -21,21 +21,34 @@ describe('karafka init (scaffold)', () => {
     const dir = project({ 'package.json': NPM_INIT })
     const { steps, name } = scaffold({ dir, lambda: false })
     assert.equal(name, 'billing')
-    assert.deepEqual(steps.map((s) => `${s.action} ${s.file}`), ['created karafka.yml', 'updated package.json', 'created .gitignore', 'created tsconfig.json', 'created test/users.test.ts'])
+    assert.deepEqual(
+      steps.map((s) => `${s.action} ${s.file}`),
+      ['created karafka.yml', 'updated package.json', 'created .gitignore', 'created tsconfig.json', 'created test/users.test.ts'],
+    )
     const manifest = loadManifest(path.join(dir, 'karafka.yml'), { env: {} })
     assert.deepEqual(Object.keys(manifest.topics), ['users'])
     assert.equal(manifest.topics.users!.key, 'id')
     assert.deepEqual(manifest.topics.users!.config, { 'cleanup.policy': 'compact' })
     assert.deepEqual(Object.keys(manifest.topics.users!.events), ['user_created', 'user_deleted'])
-    assert.deepEqual(manifest.routes.map((r) => `${r.group}/${r.topic} ${r.backend} ${r.handler}`), ['billing/users local handlers/users.ts'])
+    assert.deepEqual(
+      manifest.routes.map((r) => `${r.group}/${r.topic} ${r.backend} ${r.handler}`),
+      ['billing/users local handlers/users.ts'],
+    )
     assert.equal(manifest.lambda, undefined)
-    assert.match(readFileSync(path.join(dir, 'karafka.yml'), 'utf8'), /^# yaml-language-server: \$schema=node_modules\/karafka-ts\/schema\/karafka\.schema\.json$/m)
+    assert.match(
+      readFileSync(path.join(dir, 'karafka.yml'), 'utf8'),
+      /^# yaml-language-server: \$schema=node_modules\/karafka-ts\/schema\/karafka\.schema\.json$/m,
+    )
   })
 
-  it('adds scripts without changing those that are there, npm\'s placeholder test aside, and makes the package an ES module', () => {
+  it("adds scripts without changing those that are there, npm's placeholder test aside, and makes the package an ES module", () => {
     const dir = project({ 'package.json': NPM_INIT })
     scaffold({ dir, lambda: false })
-    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type: string; version: string; scripts: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      type: string
+      version: string
+      scripts: Record<string, string>
+    }
     assert.equal(pkg.type, 'module')
     assert.equal(pkg.version, '1.0.0')
     assert.equal(pkg.scripts.dev, 'vite', 'an existing script is kept')
@@ -52,7 +65,10 @@ describe('karafka init (scaffold)', () => {
     assert.equal(readFileSync(path.join(dir, '.gitignore'), 'utf8'), 'node_modules\n/dist\ngenerated/\n.karafka/\n')
     const before = snapshotFiles(dir)
     const second = scaffold({ dir, lambda: true })
-    assert.deepEqual(second.steps.map((s) => s.action), ['kept', 'kept', 'kept', 'kept', 'kept'])
+    assert.deepEqual(
+      second.steps.map((s) => s.action),
+      ['kept', 'kept', 'kept', 'kept', 'kept'],
+    )
     assert.deepEqual(snapshotFiles(dir), before)
   })
 
@@ -61,7 +77,10 @@ describe('karafka init (scaffold)', () => {
     scaffold({ dir, lambda: true })
     const manifest = loadManifest(path.join(dir, 'karafka.yml'), { env: {} })
     assert.equal(manifest.lambda?.runtime, 'nodejs24.x')
-    assert.deepEqual(manifest.routes.map((r) => `${r.group}/${r.topic} ${r.backend} ${r.functionName ?? ''}`.trim()), ['shop/users local', 'shop-mailer/users lambda shop-mailer-users'])
+    assert.deepEqual(
+      manifest.routes.map((r) => `${r.group}/${r.topic} ${r.backend} ${r.functionName ?? ''}`.trim()),
+      ['shop/users local', 'shop-mailer/users lambda shop-mailer-users'],
+    )
   })
 
   it('an existing manifest is kept, and no test is written for routes it may not have', () => {

@@ -12,14 +12,28 @@ import { tempProject } from '../../helpers/project.js'
 // How the invoker reads Lambda's answers, against a fake client: the real Invoke API is
 // exercised by test/integration/lambda and the Lambda fault tests.
 const project = tempProject({
-  'karafka.yml': 'app: { clientId: l, brokers: "127.0.0.1:1" }\nlambda: { region: us-east-1 }\ntopics:\n  jobs:\n    events:\n      job: { id: string }\nconsumerGroups:\n  g:\n    topics:\n      jobs: { handler: handlers/jobs.ts, backend: lambda }\n',
+  'karafka.yml':
+    'app: { clientId: l, brokers: "127.0.0.1:1" }\nlambda: { region: us-east-1 }\ntopics:\n  jobs:\n    events:\n      job: { id: string }\nconsumerGroups:\n  g:\n    topics:\n      jobs: { handler: handlers/jobs.ts, backend: lambda }\n',
 })
 const manifest = loadManifest(`${project.dir}/karafka.yml`, { env: {} })
 project.remove()
 const route = manifest.routes[0] as Route
 
-const record = (offset: number): RawRecord => ({ topic: 'jobs', partition: 0, offset: String(offset), key: null, value: Buffer.from('{}'), timestamp: '0', headers: {} })
-const request = (): InvokeRequest => ({ route, messages: [], records: [record(5), record(6)], context: { group: 'g', topic: 'jobs', partition: 0, attempt: 1, logger: console, signal: new AbortController().signal } })
+const record = (offset: number): RawRecord => ({
+  topic: 'jobs',
+  partition: 0,
+  offset: String(offset),
+  key: null,
+  value: Buffer.from('{}'),
+  timestamp: '0',
+  headers: {},
+})
+const request = (): InvokeRequest => ({
+  route,
+  messages: [],
+  records: [record(5), record(6)],
+  context: { group: 'g', topic: 'jobs', partition: 0, attempt: 1, logger: console, signal: new AbortController().signal },
+})
 const answering = (answer: { Payload?: unknown; FunctionError?: string } | Error) =>
   ({
     send: async () => {
@@ -30,7 +44,11 @@ const answering = (answer: { Payload?: unknown; FunctionError?: string } | Error
 
 describe('the Lambda invoker', () => {
   it('takes a partial answer: consumed up to an offset, then the handler error under its own class name', async () => {
-    const invoker = createLambdaInvoker(manifest, new Monitor(), answering({ Payload: { consumed: { 'jobs-0': '5' }, error: { name: 'TypeError', message: 'bad job' } } }))
+    const invoker = createLambdaInvoker(
+      manifest,
+      new Monitor(),
+      answering({ Payload: { consumed: { 'jobs-0': '5' }, error: { name: 'TypeError', message: 'bad job' } } }),
+    )
     const result = await invoker.invoke(request())
     assert.equal(result.consumed, '5')
     assert.equal(result.error?.name, 'TypeError')
@@ -39,27 +57,45 @@ describe('the Lambda invoker', () => {
   })
 
   it('does not trust an answer without an error that consumed less than the batch: that is a failure, never a skip', async () => {
-    const result = await createLambdaInvoker(manifest, new Monitor(), answering({ Payload: { consumed: { 'jobs-0': '5' } } })).invoke(request())
+    const result = await createLambdaInvoker(manifest, new Monitor(), answering({ Payload: { consumed: { 'jobs-0': '5' } } })).invoke(
+      request(),
+    )
     assert.equal(result.consumed, '5')
     assert.equal((result.error as { code?: string }).code, 'INVOKE_FAILED')
   })
 
   it('a function error is a failed attempt, named after the error type the function reported', async () => {
-    const result = await createLambdaInvoker(manifest, new Monitor(), answering({ FunctionError: 'Unhandled', Payload: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out' } })).invoke(request())
+    const result = await createLambdaInvoker(
+      manifest,
+      new Monitor(),
+      answering({ FunctionError: 'Unhandled', Payload: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out' } }),
+    ).invoke(request())
     assert.equal(result.error?.name, 'Sandbox.Timedout')
     assert.equal((result.error as { code?: string }).code, 'FUNCTION_ERROR')
     assert.equal(result.transient, undefined)
   })
 
   it('a function built from another manifest, throttling and network failures wait without counting', async () => {
-    const stale = await createLambdaInvoker(manifest, new Monitor(), answering({ Payload: { consumed: {}, error: { name: 'KarafkaError', code: 'CODEGEN_STALE', message: 'run karafka codegen, then karafka deploy' } } })).invoke(request())
+    const stale = await createLambdaInvoker(
+      manifest,
+      new Monitor(),
+      answering({
+        Payload: {
+          consumed: {},
+          error: { name: 'KarafkaError', code: 'CODEGEN_STALE', message: 'run karafka codegen, then karafka deploy' },
+        },
+      }),
+    ).invoke(request())
     assert.equal((stale.error as { code?: string }).code, 'CODEGEN_STALE')
     assert.equal(stale.transient, true)
     const throttled = Object.assign(new Error('Rate Exceeded.'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } })
     assert.equal((await createLambdaInvoker(manifest, new Monitor(), answering(throttled)).invoke(request())).transient, true)
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3001'), { code: 'ECONNREFUSED', $metadata: {} })
     assert.equal((await createLambdaInvoker(manifest, new Monitor(), answering(refused)).invoke(request())).transient, true)
-    const missing = Object.assign(new Error('Function not found'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } })
+    const missing = Object.assign(new Error('Function not found'), {
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 404 },
+    })
     assert.equal((await createLambdaInvoker(manifest, new Monitor(), answering(missing)).invoke(request())).transient, false)
   })
 })

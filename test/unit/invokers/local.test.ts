@@ -8,7 +8,7 @@ import { loadHandlers } from '../../../src/invokers/local.js'
 import { loadManifest } from '../../../src/manifest/index.js'
 import { tempProject } from '../../helpers/project.js'
 
-it('handlers load once at start; a missing file, a wrong default export or another route\'s consumer fails fast, naming the manifest line', async () => {
+it("handlers load once at start; a missing file, a wrong default export or another route's consumer fails fast, naming the manifest line", async () => {
   const project = tempProject({
     'karafka.yml': `app: { clientId: h, brokers: 127.0.0.1:9092 }\ntopics:\n  a:\n    events:\n      a_done: { id: string }\n  b:\n    events:\n      b_done: { id: string }\nconsumerGroups:\n  g:\n    topics:\n      a: { handler: handlers/a.ts }\n      b: { handler: handlers/b.ts }\n`,
   })
@@ -24,14 +24,24 @@ it('handlers load once at start; a missing file, a wrong default export or anoth
     project.write('karafka.yml', readFileSync(file, 'utf8').replace(/handlers\/[\w-]+\.ts \}\n      b:/, `${handler} }\n      b:`))
     if (code !== undefined) project.write(handler, code)
     const fresh = loadManifest(file)
-    await assert.rejects(loadHandlers(fresh, fresh.routes.filter((r) => r.topic === 'a')), (error: unknown) => {
-      assert.ok(error instanceof KarafkaError && error.code === 'HANDLER_INVALID', String(error))
-      assert.match(error.message, pattern)
-      assert.ok(error.hint)
-      return true
-    })
+    await assert.rejects(
+      loadHandlers(
+        fresh,
+        fresh.routes.filter((r) => r.topic === 'a'),
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof KarafkaError && error.code === 'HANDLER_INVALID', String(error))
+        assert.match(error.message, pattern)
+        assert.ok(error.hint)
+        return true
+      },
+    )
   }
   await failure('handlers/missing.ts', undefined, /karafka\.yml:12:\d+ the handler of g\/a, handlers\/missing\.ts, does not exist/)
   await failure('handlers/no-default.ts', 'export const handler = () => {}\n', /has no default export made by defineConsumer/)
-  await failure('handlers/other-route.ts', "import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('g', 'b', async () => {})\n", /defines the consumer of g\/b/)
+  await failure(
+    'handlers/other-route.ts',
+    "import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('g', 'b', async () => {})\n",
+    /defines the consumer of g\/b/,
+  )
 })

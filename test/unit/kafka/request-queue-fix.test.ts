@@ -4,14 +4,17 @@ import { describe, it } from 'node:test'
 import { fixRequestQueue } from '../../../src/kafka/request-queue-fix.js'
 
 // The class kafkajs's own connections use: the same module file, so the same prototype.
-const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as new (options: object) => {
+const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as new (
+  options: object,
+) => {
   pending: unknown[]
   throttledUntil: number
   throttleCheckTimeoutId: NodeJS.Timeout | null
   scheduleCheckPendingRequests(): void
 }
 const quietLogger = { debug() {}, info() {}, warn() {}, error() {} }
-const queue = () => new RequestQueue({ maxInFlightRequests: null, requestTimeout: 30_000, clientId: 'test', broker: 'b:1', logger: quietLogger })
+const queue = () =>
+  new RequestQueue({ maxInFlightRequests: null, requestTimeout: 30_000, clientId: 'test', broker: 'b:1', logger: quietLogger })
 
 describe("kafkajs's request queue", () => {
   fixRequestQueue()

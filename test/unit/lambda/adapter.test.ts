@@ -8,7 +8,9 @@ import { fromAwsRecord, toAwsRecord, type AwsKafkaEvent } from '../../../src/lam
 import { splitRecords } from '../../../src/invokers/lambda.js'
 
 // The sample self-managed Kafka event of AWS's Lambda documentation, as published.
-const AWS_EVENT = JSON.parse(readFileSync(new URL('../../fixtures/aws/self-managed-kafka-event.json', import.meta.url), 'utf8')) as AwsKafkaEvent
+const AWS_EVENT = JSON.parse(
+  readFileSync(new URL('../../fixtures/aws/self-managed-kafka-event.json', import.meta.url), 'utf8'),
+) as AwsKafkaEvent
 
 it("decodes AWS's documented event: base64 key and value, headers as byte arrays", () => {
   const record = fromAwsRecord(AWS_EVENT.records['mytopic-0']![0]!)
@@ -30,30 +32,44 @@ const topology = {
 
 function eventOf(values: unknown[], partial: boolean): AwsKafkaEvent {
   const records = values.map((value, i) => ({
-    topic: 'mytopic', partition: 0, offset: 15 + i, timestamp: 1545084650987, timestampType: 'CREATE_TIME', key: 'cmVjb3JkS2V5',
-    value: Buffer.from(JSON.stringify(value)).toString('base64'), headers: AWS_EVENT.records['mytopic-0']![0]!.headers,
+    topic: 'mytopic',
+    partition: 0,
+    offset: 15 + i,
+    timestamp: 1545084650987,
+    timestampType: 'CREATE_TIME',
+    key: 'cmVjb3JkS2V5',
+    value: Buffer.from(JSON.stringify(value)).toString('base64'),
+    headers: AWS_EVENT.records['mytopic-0']![0]!.headers,
   }))
   return { ...AWS_EVENT, records: { 'mytopic-0': records }, ...(partial ? { karafka: { partial: true, attempt: 2 } } : {}) }
 }
 
-it('runs the handler on the decoded, validated batch; under AWS\'s own mapping an invalid record or a handler error throws', async () => {
+it("runs the handler on the decoded, validated batch; under AWS's own mapping an invalid record or a handler error throws", async () => {
   const seen: Message[][] = []
   const handler = createLambdaHandler(createConsumerDefinition('g', 'mytopic', topology, (messages: Message[]) => void seen.push(messages)))
   assert.equal(await handler(eventOf([{ event_name: 'note', payload: { text: 'hi' } }], false)), undefined)
-  assert.deepEqual(seen[0]!.map((m) => [m.offset, m.key, m.event, m.payload, m.headers]), [['15', 'recordKey', 'note', { text: 'hi' }, { headerKey: 'headerValue' }]])
+  assert.deepEqual(
+    seen[0]!.map((m) => [m.offset, m.key, m.event, m.payload, m.headers]),
+    [['15', 'recordKey', 'note', { text: 'hi' }, { headerKey: 'headerValue' }]],
+  )
   await assert.rejects(handler(AWS_EVENT), /mytopic\/0 offset 15: the value is not an envelope/)
 })
 
 it('answers the poller with a partial result: what was consumed, and the error', async () => {
-  const handler = createLambdaHandler(createConsumerDefinition('g', 'mytopic', topology, (messages: Message[], ctx) => {
-    assert.equal(ctx.attempt, 2)
-    for (const m of messages) {
-      if ((m.payload as { text: string }).text === 'bad') throw new TypeError('bad note')
-      ctx.markAsConsumed(m)
-    }
-  }))
+  const handler = createLambdaHandler(
+    createConsumerDefinition('g', 'mytopic', topology, (messages: Message[], ctx) => {
+      assert.equal(ctx.attempt, 2)
+      for (const m of messages) {
+        if ((m.payload as { text: string }).text === 'bad') throw new TypeError('bad note')
+        ctx.markAsConsumed(m)
+      }
+    }),
+  )
   const notes = ['a', 'b', 'bad', 'c'].map((text) => ({ event_name: 'note', payload: { text } }))
-  assert.deepEqual(await handler(eventOf(notes, true)), { consumed: { 'mytopic-0': '16' }, error: { name: 'TypeError', message: 'bad note' } })
+  assert.deepEqual(await handler(eventOf(notes, true)), {
+    consumed: { 'mytopic-0': '16' },
+    error: { name: 'TypeError', message: 'bad note' },
+  })
   assert.deepEqual(await handler(eventOf(notes.slice(0, 2), true)), { consumed: { 'mytopic-0': '16' } })
 })
 
@@ -73,17 +89,31 @@ it('refuses a poller whose generated code has another fingerprint, without runni
 it('aborts ctx.signal a second before the function deadline', async () => {
   let abortedAfter = -1
   const started = Date.now()
-  const handler = createLambdaHandler(createConsumerDefinition('g', 'mytopic', topology, async (_m: Message[], ctx) => {
-    await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
-    abortedAfter = Date.now() - started
-  }))
+  const handler = createLambdaHandler(
+    createConsumerDefinition('g', 'mytopic', topology, async (_m: Message[], ctx) => {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
+      abortedAfter = Date.now() - started
+    }),
+  )
   await handler(eventOf([{ event_name: 'note', payload: { text: 'x' } }], true), { getRemainingTimeInMillis: () => 1300 })
   assert.ok(abortedAfter >= 250 && abortedAfter < 1000, `aborted after ${abortedAfter} ms`)
 })
 
 it('splits batches so that each event stays under the 6 MB payload limit', () => {
-  const big = { topic: 't', partition: 0, offset: 0, timestamp: 0, timestampType: 'CREATE_TIME', key: null, value: 'x'.repeat(1_000_000), headers: [] }
+  const big = {
+    topic: 't',
+    partition: 0,
+    offset: 0,
+    timestamp: 0,
+    timestampType: 'CREATE_TIME',
+    key: null,
+    value: 'x'.repeat(1_000_000),
+    headers: [],
+  }
   const chunks = splitRecords(Array.from({ length: 13 }, (_, i) => ({ ...big, offset: i })))
-  assert.deepEqual(chunks.map((c) => c.length), [6, 6, 1])
+  assert.deepEqual(
+    chunks.map((c) => c.length),
+    [6, 6, 1],
+  )
   assert.ok(chunks.every((c) => Buffer.byteLength(JSON.stringify(c)) < 6 * 1024 * 1024))
 })

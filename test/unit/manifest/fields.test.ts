@@ -27,7 +27,11 @@ describe('parseFieldType and parseEventSpec', () => {
   })
 
   it('reads schema references', () => {
-    assert.deepEqual(parseEventSpec('./schemas/invoice.ts#InvoiceIssued'), { kind: 'ref', module: './schemas/invoice.ts', exportName: 'InvoiceIssued' })
+    assert.deepEqual(parseEventSpec('./schemas/invoice.ts#InvoiceIssued'), {
+      kind: 'ref',
+      module: './schemas/invoice.ts',
+      exportName: 'InvoiceIssued',
+    })
     assert.throws(() => parseEventSpec('./schemas/invoice.ts'))
   })
 

@@ -44,13 +44,20 @@ describe('loadManifest: bad manifests', () => {
     const error = errorOf(() => loadManifest('many-problems.yml', { cwd: bad, env: {} }))
     assert.equal(error.issues.length, 6)
     const lines = error.issues.map((issue) => issue.line)
-    assert.deepEqual(lines, [...lines].sort((a, b) => a - b))
+    assert.deepEqual(
+      lines,
+      [...lines].sort((a, b) => a - b),
+    )
   })
 
   it('names a missing manifest and says how to create one', () => {
     assert.throws(
       () => loadManifest('nope.yml', { cwd: bad }),
-      (error: unknown) => error instanceof KarafkaError && error.code === 'MANIFEST_NOT_FOUND' && /nope\.yml/.test(error.message) && /karafka init/.test(error.hint ?? ''),
+      (error: unknown) =>
+        error instanceof KarafkaError &&
+        error.code === 'MANIFEST_NOT_FOUND' &&
+        /nope\.yml/.test(error.message) &&
+        /karafka init/.test(error.hint ?? ''),
     )
   })
 })
@@ -64,7 +71,10 @@ describe('loadManifest: good manifests', () => {
     assert.equal(manifest.topics.users?.config['cleanup.policy'], 'compact')
     assert.equal(manifest.topics.users?.key, 'id')
     assert.equal(manifest.topics.orders?.key, 'customerId')
-    assert.deepEqual(manifest.routes.map((r) => `${r.group}/${r.topic}`), ['example/users', 'example/orders'])
+    assert.deepEqual(
+      manifest.routes.map((r) => `${r.group}/${r.topic}`),
+      ['example/users', 'example/orders'],
+    )
   })
 
   it('applies defaults, expands variables and types them', () => {
@@ -83,7 +93,11 @@ describe('loadManifest: good manifests', () => {
     assert.equal(invoices?.backend, 'local')
     assert.equal(invoices?.handlerPath, path.join(fixtures, 'good/handlers/invoices.ts'))
     assert.deepEqual(manifest.topics.carts?.config, { 'retention.ms': '604800000', 'cleanup.policy': 'delete' })
-    assert.deepEqual(manifest.topics.invoices?.events.invoice_issued, { kind: 'ref', module: './schemas/invoice.ts', exportName: 'InvoiceIssued' })
+    assert.deepEqual(manifest.topics.invoices?.events.invoice_issued, {
+      kind: 'ref',
+      module: './schemas/invoice.ts',
+      exportName: 'InvoiceIssued',
+    })
   })
 
   it('parses nested objects, arrays, enums and optional fields', () => {
@@ -93,7 +107,13 @@ describe('loadManifest: good manifests', () => {
     const fields = opened?.kind === 'fields' ? opened.fields : []
     assert.deepEqual(
       fields.map((f) => [f.name, f.optional, f.type.kind]),
-      [['customer', false, 'object'], ['tags', false, 'array'], ['lines', false, 'array'], ['openedAt', false, 'timestamp'], ['meta', true, 'json']],
+      [
+        ['customer', false, 'object'],
+        ['tags', false, 'array'],
+        ['lines', false, 'array'],
+        ['openedAt', false, 'timestamp'],
+        ['meta', true, 'json'],
+      ],
     )
     assert.deepEqual(fields[0]?.type, {
       kind: 'object',

@@ -3,7 +3,8 @@ import { it } from 'node:test'
 import { isTransientAwsError } from '../../../src/retry/aws-errors.js'
 
 /** An error shaped as the AWS SDK throws them. */
-const sdkError = (name: string, status?: number, code?: string) => Object.assign(new Error(name), { name, ...(code ? { code } : {}), $metadata: status === undefined ? {} : { httpStatusCode: status } })
+const sdkError = (name: string, status?: number, code?: string) =>
+  Object.assign(new Error(name), { name, ...(code ? { code } : {}), $metadata: status === undefined ? {} : { httpStatusCode: status } })
 
 it("classifies AWS calls with the SDK's own classifiers: throttling, network, server errors are transient", () => {
   assert.equal(isTransientAwsError(sdkError('TooManyRequestsException', 429)), true)

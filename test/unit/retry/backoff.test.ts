@@ -5,15 +5,31 @@ import { backoffDelay, retry, sleep } from '../../../src/retry/backoff.js'
 describe('backoff', () => {
   it('doubles from initialMs up to maxMs', () => {
     const policy = { initialMs: 1000, maxMs: 30_000 }
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(policy, n)), [1000, 2000, 4000, 8000, 16000, 30000, 30000])
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(policy, n)),
+      [1000, 2000, 4000, 8000, 16000, 30000, 30000],
+    )
   })
 
   it('jitter takes up to that share off each delay, never adds to it', () => {
     const policy = { initialMs: 1000, maxMs: 30_000, jitter: 0.2 }
-    assert.equal(backoffDelay(policy, 1, () => 0), 1000)
-    assert.equal(backoffDelay(policy, 1, () => 0.5), 900)
-    assert.equal(backoffDelay(policy, 1, () => 1), 800)
-    assert.equal(backoffDelay(policy, 9, () => 1), 24_000, 'capped, then jittered')
+    assert.equal(
+      backoffDelay(policy, 1, () => 0),
+      1000,
+    )
+    assert.equal(
+      backoffDelay(policy, 1, () => 0.5),
+      900,
+    )
+    assert.equal(
+      backoffDelay(policy, 1, () => 1),
+      800,
+    )
+    assert.equal(
+      backoffDelay(policy, 9, () => 1),
+      24_000,
+      'capped, then jittered',
+    )
   })
 
   it('a sleep ends at once, with the reason, when its signal aborts', async () => {

@@ -23,7 +23,10 @@ describe('karafka-ts/testing on the example app (no broker)', () => {
     assert.equal(invoice!.topic, 'orders')
     assert.equal(invoice!.event, 'invoice_issued')
     assert.equal(invoice!.key, 'c-9', 'keyed by customer, like the order it bills')
-    assert.deepEqual({ ...(invoice!.payload as object), issuedAt: undefined }, { invoiceId: 'inv-o-1', customerId: 'c-9', orderId: 'o-1', amount: 30, issuedAt: undefined })
+    assert.deepEqual(
+      { ...(invoice!.payload as object), issuedAt: undefined },
+      { invoiceId: 'inv-o-1', customerId: 'c-9', orderId: 'o-1', amount: 30, issuedAt: undefined },
+    )
     assert.match(result.logs[0]!.message, /Invoiced order o-1 of customer c-9: 30/)
   })
 
@@ -35,8 +38,14 @@ describe('karafka-ts/testing on the example app (no broker)', () => {
     assert.equal(message.event, 'user_created')
     t.tombstone('users', 5)
     const result = await users.consume()
-    assert.deepEqual(result.logs.map((l) => l.message), ['New [user_created] event: {"id":5,"email":"e@x.io"}', 'User 5 deleted (tombstone)'])
-    assert.throws(() => t.produce('users', 'user_created', { id: 'five' }), (e: unknown) => e instanceof KarafkaError && e.code === 'EVENT_INVALID')
+    assert.deepEqual(
+      result.logs.map((l) => l.message),
+      ['New [user_created] event: {"id":5,"email":"e@x.io"}', 'User 5 deleted (tombstone)'],
+    )
+    assert.throws(
+      () => t.produce('users', 'user_created', { id: 'five' }),
+      (e: unknown) => e instanceof KarafkaError && e.code === 'EVENT_INVALID',
+    )
     assert.throws(() => t.produce('users', 'user_renamed', {}), /no event user_renamed on topic users/)
     await assert.rejects(t.consumerFor('example', 'nope'), /no route example\/nope/)
     assert.equal(path.basename(users.route.handler), 'users.ts')
