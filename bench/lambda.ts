@@ -3,13 +3,13 @@
 // same records and sizes (one partition, so neither waits for the other's invocations; both pay
 // the local endpoint's runtime; the difference is ours).
 import { InvokeCommand } from '@aws-sdk/client-lambda'
-import { buildFunctions, lambdaRoutes } from '../src/lambda/build.js'
-import { startLambdaServer } from '../src/lambda/serve.js'
-import { createLambdaClient } from '../src/invokers/lambda.js'
-import { uniqueName } from '../test/helpers/kafka.js'
-import { createTestApp } from '../test/helpers/app.js'
 import type { RawRecord } from '../src/consumer/decode.js'
+import { createLambdaClient } from '../src/invokers/lambda.js'
+import { buildFunctions, lambdaRoutes } from '../src/lambda/build.js'
 import { toAwsRecord } from '../src/lambda/event.js'
+import { startLambdaServer } from '../src/lambda/serve.js'
+import { createTestApp } from '../test/helpers/app.js'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { benchKafka, median } from './data.js'
 
 export interface LambdaFigure {
@@ -84,7 +84,9 @@ consumerGroups:
   const server = await app.start()
   server.monitor.subscribe('lambda.invoke', (e) => void sizes.push(e.messages))
   server.monitor.subscribe('lambda.invoked', (e) => void durations.push(e.durationMs))
-  server.monitor.subscribe('consumer.consumed', (b) => void (handled += b.messages))
+  server.monitor.subscribe('consumer.consumed', (b) => {
+    handled += b.messages
+  })
   while (handled < messages) await new Promise((resolve) => setTimeout(resolve, 20))
   await server.stop()
   // The same records, in invocations of the same sizes, by a bare SDK loop on the same endpoint.

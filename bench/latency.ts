@@ -5,8 +5,8 @@
 // settings), and an eachBatch consumer recording the same way. The first second is warm-up.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Partitioners } from 'kafkajs'
-import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp } from '../test/helpers/app.js'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { benchKafka } from './data.js'
 
 export interface Percentiles {
@@ -25,7 +25,6 @@ export interface LatencyFigure {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
   var karafkaBenchLatencies: number[]
 }
 
@@ -90,14 +89,16 @@ async function bareLatency(topic: string, ratePerSec: number, total: number): Pr
   // Like the responders' sender: one send in flight, what comes due meanwhile goes in the next.
   let failed: unknown
   let queue: { key: string; value: string; headers: Record<string, string> }[] = []
-  let inFlight: Promise<void> | undefined
+  let draining = false
   const drain = async () => {
     while (queue.length > 0) {
       const messages = queue
       queue = []
-      await producer.send({ topic, acks: -1, messages }).catch((error: unknown) => void (failed = error))
+      await producer.send({ topic, acks: -1, messages }).catch((error: unknown) => {
+        failed = error
+      })
     }
-    inFlight = undefined
+    draining = false
   }
   await pace(ratePerSec, total, (first, count) => {
     for (let seq = first; seq < first + count; seq++) {
@@ -107,7 +108,10 @@ async function bareLatency(topic: string, ratePerSec: number, total: number): Pr
         headers: { event_name: 'ping' },
       })
     }
-    inFlight ??= drain()
+    if (!draining) {
+      draining = true
+      void drain()
+    }
   })
   await waitFor(pairs, total)
   if (failed) throw failed

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { readLag } from '../src/topics/lag.js'
-import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp } from '../test/helpers/app.js'
 import { BIN } from '../test/helpers/cli.js'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { benchKafka, rate, tickTopicYaml } from './data.js'
 
 export interface MemoryFigure {

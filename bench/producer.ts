@@ -4,8 +4,8 @@
 // settings (idempotent, acks -1, one request in flight), both to fresh topics of 6 partitions.
 import { randomBytes } from 'node:crypto'
 import { Partitioners } from 'kafkajs'
-import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp } from '../test/helpers/app.js'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { benchKafka, median, rate, tickTopicYaml } from './data.js'
 
 export interface ProducerFigure {

@@ -74,7 +74,7 @@ interface Bar {
   highlight?: boolean
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
 /** One SVG of stacked panels of horizontal bars, each panel scaled to its own largest bar. */
 export function svgChart(r: BenchResults): string {
@@ -141,16 +141,16 @@ export function svgChart(r: BenchResults): string {
     `<text x="16" y="24" font-size="16" font-weight="bold">karafka-ts benchmarks, ${r.date}${r.quick ? ' (quick)' : ''}: ${r.machine.cpus} cores, Node ${r.machine.node}, Kafka ${r.machine.kafka}</text>`,
   ]
   for (const panel of panels) {
-    parts.push(`<text x="16" y="${y + 14}" font-size="13" font-weight="bold">${escape(panel.title)}</text>`)
+    parts.push(`<text x="16" y="${y + 14}" font-size="13" font-weight="bold">${escapeXml(panel.title)}</text>`)
     y += 22
     const max = Math.max(...panel.bars.map((b) => b.value), 1)
     for (const bar of panel.bars) {
       const w = Math.max(1, Math.round((bar.value / max) * barArea))
-      parts.push(`<text x="${labelWidth - 8}" y="${y + 14}" font-size="12" text-anchor="end">${escape(bar.label)}</text>`)
+      parts.push(`<text x="${labelWidth - 8}" y="${y + 14}" font-size="12" text-anchor="end">${escapeXml(bar.label)}</text>`)
       parts.push(
         `<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="${rowHeight - 6}" fill="${bar.highlight ? '#c0392b' : '#7f8c8d'}"/>`,
       )
-      parts.push(`<text x="${labelWidth + w + 6}" y="${y + 14}" font-size="12">${escape(bar.text)}</text>`)
+      parts.push(`<text x="${labelWidth + w + 6}" y="${y + 14}" font-size="12">${escapeXml(bar.text)}</text>`)
       y += rowHeight
     }
     y += 12

@@ -5,8 +5,8 @@
 // - the same bare consumer JSON-parsing each value: the least a consumer of typed events does;
 // - the poller (`karafka server`'s engine, in process) with an empty local handler.
 import { spawnSync } from 'node:child_process'
-import { uniqueName } from '../test/helpers/kafka.js'
 import { createTestApp, type TestApp } from '../test/helpers/app.js'
+import { uniqueName } from '../test/helpers/kafka.js'
 import { benchKafka, median, rate, tickTopicYaml } from './data.js'
 
 export interface ThroughputFigure {
@@ -151,7 +151,9 @@ async function pollerRun(app: TestApp, group: string, count: number): Promise<{ 
   let finished = 0
   let batches = 0
   const server = await app.start({ groups: [group] })
-  server.monitor.subscribe('consumer.consume', () => void (started ||= performance.now()))
+  server.monitor.subscribe('consumer.consume', () => {
+    started ||= performance.now()
+  })
   server.monitor.subscribe('consumer.consumed', (b) => {
     seen += b.messages
     batches++

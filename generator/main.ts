@@ -1,9 +1,9 @@
-import { loadManifest, type LoadOptions } from '../src/manifest/index.js'
+import { type LoadOptions, loadManifest } from '../src/manifest/index.js'
 import { emitHandlerStubs } from './emitters/handler-stubs.js'
 import { emitKarafkaFile } from './emitters/karafka-file.js'
 import { emitLambdaEntries } from './emitters/lambda-entries.js'
 import { buildModel } from './model/build-model.js'
-import { applyPlan, planWrites, type OutputFile, type WritePlan } from './write.js'
+import { applyPlan, type OutputFile, planWrites, type WritePlan } from './write.js'
 
 export interface CodegenOptions extends LoadOptions {
   manifestPath: string

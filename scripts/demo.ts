@@ -8,9 +8,9 @@ import { answersMetadata, brokerHome, startBroker, stopBroker } from '../src/bro
 import { attachLogger, logLevelFromEnv } from '../src/instrumentation/logger-listener.js'
 import { Monitor } from '../src/instrumentation/monitor.js'
 import { createKafka } from '../src/kafka/client.js'
-import { loadManifest } from '../src/manifest/index.js'
 import { buildFunctions, lambdaRoutes } from '../src/lambda/build.js'
 import { startLambdaServer } from '../src/lambda/serve.js'
+import { loadManifest } from '../src/manifest/index.js'
 import { startServer } from '../src/server/server.js'
 import { applyPlan, planMigration } from '../src/topics/migrate.js'
 import { describeStep } from '../src/topics/plan.js'
@@ -44,7 +44,9 @@ for (const fn of built) process.stdout.write(`   ${fn.functionName}: ${fn.zip.re
 const lambda = await startLambdaServer({
   manifest,
   port: 0,
-  onLogs: (name, lines) => lines.forEach((l) => process.stdout.write(`   [lambda ${name}] ${l}\n`)),
+  onLogs: (name, lines) => {
+    for (const line of lines) process.stdout.write(`   [lambda ${name}] ${line}\n`)
+  },
 })
 process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.url
 process.stdout.write(`   Invoke API at ${lambda.url}\n`)

@@ -1,5 +1,5 @@
-import type { CodeBlockWriter } from './writer.js'
 import type { CodegenModel } from '../model/types.js'
+import type { CodeBlockWriter } from './writer.js'
 import { propertyName } from './zod.js'
 
 /** `Routes` (group -> topic -> events) and `defineConsumer`, typed per route. */

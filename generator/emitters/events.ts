@@ -1,5 +1,5 @@
-import type { CodeBlockWriter } from './writer.js'
 import type { CodegenModel } from '../model/types.js'
+import type { CodeBlockWriter } from './writer.js'
 import { propertyName, quote, writeZodObject } from './zod.js'
 
 /** Zod schemas and payload types of every event, the per-topic unions, `schemas` and `topology`. */

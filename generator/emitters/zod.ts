@@ -1,5 +1,5 @@
-import type { CodeBlockWriter } from './writer.js'
 import type { Field, FieldType } from '../../src/manifest/index.js'
+import type { CodeBlockWriter } from './writer.js'
 
 /** A property name as written in generated code: bare when it is an identifier, quoted otherwise. */
 export function propertyName(name: string): string {

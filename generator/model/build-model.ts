@@ -1,6 +1,6 @@
 import path from 'node:path'
-import { camelCase, pascalCase, type Manifest } from '../../src/manifest/index.js'
 import { codegenFingerprint } from '../../src/manifest/fingerprint.js'
+import { camelCase, type Manifest, pascalCase } from '../../src/manifest/index.js'
 import { importSpecifier } from './specifier.js'
 import type { CodegenModel, EventModel, RouteModel, TopicModel } from './types.js'
 

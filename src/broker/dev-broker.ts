@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KarafkaError } from '../errors/index.js'
-import { log4jProperties, newClusterId, serverProperties, type BrokerLayout } from './config.js'
+import { type BrokerLayout, log4jProperties, newClusterId, serverProperties } from './config.js'
 import { ensureClasspath, KAFKA_VERSION } from './fetch.js'
 import { requireJava } from './prerequisites.js'
 import { waitUntilReady } from './ready.js'
@@ -72,7 +72,7 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
   writeFileSync(path.join(home, 'log4j.properties'), log4jProperties(layout))
   writeFileSync(path.join(home, 'jvm.args'), `-cp ${classpath}\n`)
   const jvm = [
-    '@' + path.join(home, 'jvm.args'),
+    `@${path.join(home, 'jvm.args')}`,
     `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`,
     `-Dkafka.logs.dir=${layout.logDir}`,
   ]

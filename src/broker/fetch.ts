@@ -38,7 +38,7 @@ export async function ensureClasspath(onProgress: (text: string) => void = () =>
   const classpathFile = path.join(dir, 'classpath.txt')
   if (existsSync(classpathFile)) {
     const classpath = readFileSync(classpathFile, 'utf8').trim()
-    if (classpath && classpath.split(path.delimiter).every((jar) => existsSync(jar))) return classpath
+    if (classpath?.split(path.delimiter).every((jar) => existsSync(jar))) return classpath
   }
   requireMaven()
   mkdirSync(dir, { recursive: true })

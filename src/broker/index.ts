@@ -1,13 +1,13 @@
-export { brokerHome } from './paths.js'
 export {
-  startBroker,
-  stopBroker,
-  readRunningState,
-  freePort,
-  DEFAULT_PORT,
   type BrokerState,
+  DEFAULT_PORT,
+  freePort,
+  readRunningState,
   type StartOptions,
   type StartResult,
+  startBroker,
+  stopBroker,
 } from './dev-broker.js'
-export { ensureClasspath, KAFKA_VERSION, cacheDir } from './fetch.js'
+export { cacheDir, ensureClasspath, KAFKA_VERSION } from './fetch.js'
+export { brokerHome } from './paths.js'
 export { answersMetadata, waitUntilReady } from './ready.js'

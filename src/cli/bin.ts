@@ -31,19 +31,22 @@ async function dispatch(argv: string[]): Promise<number> {
     return 0
   }
   const command = findCommand(argv)
-  const rest = argv.slice(command.words.length)
-  let parsed
-  try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true })
-  } catch (error) {
-    throw new ArgumentsError((error as Error).message.replace(/\. To specify.*$/s, ''), `see karafka ${command.words.join(' ')} --help`)
-  }
+  const parsed = parseCommandLine(command, argv.slice(command.words.length))
   if (parsed.values.help) {
     process.stdout.write(`${commandHelp(command)}\n`)
     return 0
   }
   const manifest = typeof parsed.values.manifest === 'string' ? parsed.values.manifest : 'karafka.yml'
   return command.run({ values: parsed.values, positionals: parsed.positionals, manifestPath: path.resolve(manifest) })
+}
+
+/** The command's options and positional arguments. @throws ArgumentsError for options it does not take. */
+function parseCommandLine(command: Command, args: string[]) {
+  try {
+    return parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new ArgumentsError((error as Error).message.replace(/\. To specify.*$/s, ''), `see karafka ${command.words.join(' ')} --help`)
+  }
 }
 
 function findCommand(argv: string[]): Command {

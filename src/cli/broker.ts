@@ -1,7 +1,7 @@
 import path from 'node:path'
-import { ArgumentsError } from '../errors/index.js'
-import { brokerHome } from '../broker/paths.js'
 import { KAFKA_VERSION } from '../broker/fetch.js'
+import { brokerHome } from '../broker/paths.js'
+import { ArgumentsError } from '../errors/index.js'
 import type { Command, CommandInput } from './command.js'
 
 const home = (input: CommandInput) => brokerHome(path.dirname(input.manifestPath))

@@ -1,6 +1,6 @@
-import { brokerStart, brokerStatus, brokerStop, brokerFetch } from './broker.js'
-import type { Command } from './command.js'
+import { brokerFetch, brokerStart, brokerStatus, brokerStop } from './broker.js'
 import { codegen } from './codegen.js'
+import type { Command } from './command.js'
 import { deploy } from './deploy.js'
 import { dev } from './dev.js'
 import { info } from './info.js'
@@ -8,8 +8,8 @@ import { init } from './init.js'
 import { lag } from './lag.js'
 import { build, lambdaServe } from './lambda.js'
 import { produce } from './produce.js'
-import { topicsList, topicsMigrate, topicsPlan, topicsReset } from './topics.js'
 import { server } from './server.js'
+import { topicsList, topicsMigrate, topicsPlan, topicsReset } from './topics.js'
 
 /** Every command of the CLI, in the order `karafka --help` lists them. */
 export const COMMANDS: Command[] = [

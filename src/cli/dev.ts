@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { loadManifest } from '../manifest/index.js'
-import { migrateOrRefuse } from './topics.js'
 import type { Command } from './command.js'
 import { runServerUntilSignal, SERVER_OPTION_HELP, SERVER_OPTIONS } from './run-server.js'
+import { migrateOrRefuse } from './topics.js'
 
 /** `karafka dev`: the embedded default for development. */
 export const dev: Command = {
@@ -38,7 +38,9 @@ export const dev: Command = {
       const lambda = await startLambdaServer({
         manifest,
         port: 0,
-        onLogs: (name, lines) => lines.forEach((line) => process.stdout.write(`[${name}] ${line}\n`)),
+        onLogs: (name, lines) => {
+          for (const line of lines) process.stdout.write(`[${name}] ${line}\n`)
+        },
       })
       process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.url
       process.stderr.write(`lambda routes run through the local Invoke API at ${lambda.url}\n`)

@@ -1,7 +1,7 @@
 import path from 'node:path'
-import type { Command } from './command.js'
 import { loadManifest, type Manifest, type Route } from '../manifest/index.js'
 import { redact } from '../manifest/redact.js'
+import type { Command } from './command.js'
 
 /** `karafka info`: the resolved configuration and routes, like Karafka's server banner. */
 export const info: Command = {

@@ -60,7 +60,9 @@ export const lambdaServe: Command = {
       manifest,
       port,
       ...(concurrency ? { concurrency } : {}),
-      onLogs: (name, lines) => lines.forEach((line) => process.stdout.write(`[${name}] ${line}\n`)),
+      onLogs: (name, lines) => {
+        for (const line of lines) process.stdout.write(`[${name}] ${line}\n`)
+      },
     })
     const names = manifest.routes.filter((r) => r.backend === 'lambda').map((r) => r.functionName)
     process.stdout.write(

@@ -3,6 +3,7 @@ import { loadManifest } from '../manifest/index.js'
 import { EVENT_NAME_HEADER, encodeEnvelope } from '../producer/envelope.js'
 import { partitionKeyOf } from '../producer/partition-key.js'
 import { createProducerRuntime } from '../producer/producer-runtime.js'
+import type { OutgoingRecord } from '../producer/sender.js'
 import { validatePayload } from '../producer/validate.js'
 import { loadTopology } from '../server/load-topology.js'
 import type { Command } from './command.js'
@@ -23,7 +24,7 @@ export const produce: Command = {
     if (!topic) throw new ArgumentsError('expected <topic> <event> <json>', `karafka produce users user_created '{"id":1,"email":"a@b.c"}'`)
     const spec = manifest.topics[topic]
     if (!spec) throw new ArgumentsError(`topic "${topic}" is not in the manifest`, `declared: ${Object.keys(manifest.topics).join(', ')}`)
-    let record
+    let record: OutgoingRecord
     if (typeof values.tombstone === 'string') {
       if (event !== undefined)
         throw new ArgumentsError('a tombstone takes no event or payload', `karafka produce ${topic} --tombstone <key>`)

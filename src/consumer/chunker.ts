@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs'
 import type { Topology } from '../topology.js'
-import { decodeRecord, isInvalidRecord, type InvalidRecord, type RawRecord } from './decode.js'
+import { decodeRecord, type InvalidRecord, isInvalidRecord, type RawRecord } from './decode.js'
 import type { Message } from './types.js'
 
 /** Messages for one handler call, with the records they came from side by side. */

@@ -1,4 +1,4 @@
-import { USER_INPUT_CODES, type ErrorCode } from './codes.js'
+import { type ErrorCode, USER_INPUT_CODES } from './codes.js'
 
 /** Where in Kafka or the manifest an error happened, when that is known. */
 export interface ErrorContext {

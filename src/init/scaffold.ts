@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { KarafkaError } from '../errors/index.js'
-import { GITIGNORE_ENTRIES, handlerTestTemplate, manifestTemplate, SCRIPTS, TSCONFIG_TEMPLATE, type TemplateOptions } from './templates.js'
+import { GITIGNORE_ENTRIES, handlerTestTemplate, manifestTemplate, SCRIPTS, type TemplateOptions, TSCONFIG_TEMPLATE } from './templates.js'
 
 /** What init did to one file. */
 export interface ScaffoldStep {

@@ -83,7 +83,9 @@ export function attachLogger(monitor: Monitor, options: LoggerOptions): () => vo
       }),
     )
   }
-  return () => unsubscribe.forEach((fn) => fn())
+  return () => {
+    for (const fn of unsubscribe) fn()
+  }
 }
 
 /** The level from KARAFKA_LOG_LEVEL, or info. */

@@ -1,10 +1,10 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda'
 import { KarafkaError } from '../errors/index.js'
 import type { Monitor } from '../instrumentation/monitor.js'
+import { type AwsKafkaEvent, type AwsKafkaRecord, type PartialResult, toAwsRecord } from '../lambda/event.js'
 import { codegenFingerprint } from '../manifest/fingerprint.js'
 import type { Manifest } from '../manifest/types.js'
 import { isTransientAwsError } from '../retry/aws-errors.js'
-import { toAwsRecord, type AwsKafkaEvent, type AwsKafkaRecord, type PartialResult } from '../lambda/event.js'
 import type { InvokeRequest, InvokeResult, Invoker } from './invoker.js'
 
 /** Lambda's limit for a synchronous request payload, with room for the envelope. */
@@ -42,7 +42,7 @@ export function createLambdaInvoker(
         const payload = Buffer.from(JSON.stringify(event))
         monitor.emit('lambda.invoke', () => ({ ...ref, functionName, messages: chunk.length, bytes: payload.length }))
         const started = performance.now()
-        let response
+        let response: InvokeCommandOutput
         try {
           response = await client.send(
             new InvokeCommand({ FunctionName: functionName, Qualifier: alias, InvocationType: 'RequestResponse', Payload: payload }),

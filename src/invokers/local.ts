@@ -1,4 +1,4 @@
-import { isConsumerDefinition, type ConsumerContext, type ConsumerDefinition, type Message } from '../consumer/types.js'
+import { type ConsumerContext, type ConsumerDefinition, isConsumerDefinition, type Message } from '../consumer/types.js'
 import { KarafkaError } from '../errors/index.js'
 import { importAppModule } from '../loader/typescript.js'
 import type { Manifest, Route } from '../manifest/types.js'
@@ -70,9 +70,18 @@ export function createLocalInvoker(
       const definition = definitions.get(`${route.group}/${route.topic}`)
       if (!definition) throw new KarafkaError('HANDLER_INVALID', `no handler loaded for ${route.group}/${route.topic}`)
       let bound = responders.get(definition)
-      if (!bound) responders.set(definition, (bound = respondersFor(definition.topology)))
+      if (!bound) {
+        bound = respondersFor(definition.topology)
+        responders.set(definition, bound)
+      }
       let marked: string | undefined
-      const ctx: ConsumerContext<unknown> = { ...context, responders: bound, markAsConsumed: (message) => void (marked = message.offset) }
+      const ctx: ConsumerContext<unknown> = {
+        ...context,
+        responders: bound,
+        markAsConsumed: (message) => {
+          marked = message.offset
+        },
+      }
       try {
         await (definition.fn as unknown as AnyConsumerFn)(messages, ctx)
         return { consumed: messages.at(-1)?.offset }

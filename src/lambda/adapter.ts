@@ -5,7 +5,7 @@ import type { Logger } from '../instrumentation/logger.js'
 import { resolveAppConfig } from '../producer/app-config.js'
 import { createProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
-import { fromAwsRecord, type AwsKafkaEvent, type PartialResult } from './event.js'
+import { type AwsKafkaEvent, fromAwsRecord, type PartialResult } from './event.js'
 
 /** The part of Lambda's context the adapter uses. */
 export interface LambdaContextLike {
@@ -71,7 +71,9 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
           attempt: event.karafka?.attempt ?? 1,
           logger: consoleLogger,
           signal: deadline.signal,
-          markAsConsumed: (message) => void (consumed[batchKey] = message.offset),
+          markAsConsumed: (message) => {
+            consumed[batchKey] = message.offset
+          },
           responders,
         }
         try {

@@ -1,18 +1,18 @@
+import { readFileSync } from 'node:fs'
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
+  type FunctionConfiguration,
   GetAliasCommand,
   GetFunctionCommand,
+  type LambdaClient,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionActiveV2,
   waitUntilFunctionUpdatedV2,
-  type FunctionConfiguration,
-  type LambdaClient,
 } from '@aws-sdk/client-lambda'
-import { readFileSync } from 'node:fs'
 import { KarafkaError } from '../errors/index.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import { buildFunctions } from './build.js'

@@ -1,4 +1,4 @@
-import { isScalar, parse, visit, type Document } from 'yaml'
+import { type Document, isScalar, parse, visit } from 'yaml'
 import type { Path } from './source.js'
 
 /** A `${VAR}` without a default whose variable is not set. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { FIELD_NAME, SCHEMA_REF, TYPE_HELP, parseTypeExpression } from './fields.js'
+import { FIELD_NAME, parseTypeExpression, SCHEMA_REF, TYPE_HELP } from './fields.js'
 
 /**
  * The zod schema of `karafka.yml`: structure, types and defaults. Rules that span several
@@ -64,6 +64,7 @@ export const retrySchema = z.strictObject({
 const projectPath = z
   .string()
   .min(1)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: paths must not hold them
   .regex(/^[^\u0000-\u001f\u007f]*$/, 'a path has no control characters')
   .refine((value) => value.split(/[/\\]/).every((part) => Buffer.byteLength(part) <= 255), 'each part of a path is at most 255 bytes')
 

@@ -2,8 +2,8 @@ import { KarafkaError } from '../errors/index.js'
 import { expandValue } from '../manifest/env.js'
 import { brokerList } from '../manifest/resolve.js'
 import { appSchema } from '../manifest/schema.js'
-import { describeIssues } from './validate.js'
 import type { AppConfig } from '../manifest/types.js'
+import { describeIssues } from './validate.js'
 
 /**
  * Resolves the app block that generated code keeps (as written in karafka.yml) against the

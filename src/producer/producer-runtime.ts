@@ -1,8 +1,8 @@
-import { Partitioners, type Admin, type Producer } from 'kafkajs'
-import { createKafka } from '../kafka/client.js'
+import { type Admin, Partitioners, type Producer } from 'kafkajs'
 import type { Monitor } from '../instrumentation/monitor.js'
+import { createKafka } from '../kafka/client.js'
 import type { AppConfig } from '../manifest/types.js'
-import { OrderedSender, type BatchSender } from './sender.js'
+import { type BatchSender, OrderedSender } from './sender.js'
 
 /** A lazily connected, idempotent producer with its ordered sender. */
 export interface ProducerRuntime {
@@ -35,7 +35,10 @@ export function createProducerRuntime(app: () => AppConfig, monitor?: Monitor): 
       return client
     })())
   const senders: OrderedSender[] = []
-  const track = (sender: OrderedSender) => (senders.push(sender), sender)
+  const track = (sender: OrderedSender) => {
+    senders.push(sender)
+    return sender
+  }
   return {
     sender: track(new OrderedSender(getProducer, getAdmin)),
     senderFor: (other) => track(new OrderedSender(async () => other, getAdmin)),
@@ -50,5 +53,8 @@ export function createProducerRuntime(app: () => AppConfig, monitor?: Monitor): 
 
 function memo<T>(make: () => T): () => T {
   let value: { v: T } | undefined
-  return () => (value ??= { v: make() }).v
+  return () => {
+    value ??= { v: make() }
+    return value.v
+  }
 }

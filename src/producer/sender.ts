@@ -1,4 +1,4 @@
-import { Partitioners, type Admin, type PartitionMetadata, type Message as KafkaMessage, type Producer, type RecordMetadata } from 'kafkajs'
+import { type Admin, type Message as KafkaMessage, Partitioners, type PartitionMetadata, type Producer, type RecordMetadata } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
 import { isKafkaUnreachable } from '../retry/kafka-errors.js'
 
@@ -90,7 +90,10 @@ export class OrderedSender implements RecordSender {
       for (const pending of batch) {
         const { topic, record } = pending
         let list = byTopic.get(topic)
-        if (!list) byTopic.set(topic, (list = []))
+        if (!list) {
+          list = []
+          byTopic.set(topic, list)
+        }
         const headers = record.headers ?? {}
         const partition = this.partitioner({
           topic,

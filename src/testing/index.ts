@@ -2,11 +2,11 @@
 // Its types use Node's (Buffer, AbortSignal, kafkajs's own): apps get them through this reference.
 /// <reference types="node" preserve="true" />
 export {
-  createTestHarness,
-  TestHarness,
   type ConsumeResult,
+  createTestHarness,
   type ProducedMessage,
   type ProduceOptions,
   type TestConsumer,
+  TestHarness,
   type TestHarnessOptions,
 } from './harness.js'

@@ -4,7 +4,7 @@ import { TOPIC_RESOURCE } from '../kafka/config-types.js'
 import type { Manifest } from '../manifest/types.js'
 import { readTopicStates } from './cluster.js'
 import { desiredTopics } from './desired.js'
-import { planTopics, type PlanStep, type TopicPlan } from './plan.js'
+import { type PlanStep, planTopics, type TopicPlan } from './plan.js'
 
 /** Plans the migration of the cluster to the manifest. */
 export async function planMigration(kafka: Kafka, manifest: Manifest): Promise<TopicPlan> {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import { freePort } from '../../src/broker/index.js'
 import { TSCONFIG_TEMPLATE } from '../../src/init/templates.js'
 import { waitFor } from '../helpers/app.js'
-import { exec, start, userEnv, type ExecResult } from '../helpers/exec.js'
+import { type ExecResult, exec, start, userEnv } from '../helpers/exec.js'
 import { snapshotFiles } from '../helpers/files.js'
 import { REPO } from '../helpers/project.js'
 
@@ -83,7 +83,7 @@ describe(`adopting the package in a new project (Node ${process.versions.node})`
     assert.match(init.stdout, /created +karafka\.yml/)
     assert.match(init.stdout, /kept +tsconfig\.json/)
     assert.match(init.stdout, /created +handlers\/users\.ts/)
-    assert.match(init.stdout, /Next:\n(  npx karafka dev|  npm test|  npx karafka produce)/)
+    assert.match(init.stdout, /Next:\n( {2}npx karafka dev| {2}npm test| {2}npx karafka produce)/)
     for (const file of [
       'karafka.yml',
       'handlers/users.ts',
@@ -119,7 +119,7 @@ describe(`adopting the package in a new project (Node ${process.versions.node})`
     writeFileSync(path.join(app, 'tsconfig.karafka.json'), TSCONFIG_TEMPLATE)
     const configs = ['tsconfig.json', 'tsconfig.libcheck.json', 'tsconfig.bundler.json', 'tsconfig.karafka.json']
     const results = await Promise.all(configs.map((config) => npx(['tsc', '--noEmit', '-p', config])))
-    results.forEach((result, i) => assert.equal(result.code, 0, `tsc -p ${configs[i]}:\n${result.stdout}${result.stderr}`))
+    for (const [i, result] of results.entries()) assert.equal(result.code, 0, `tsc -p ${configs[i]}:\n${result.stdout}${result.stderr}`)
   })
 
   it("the scaffolded handler test passes with the project's own test command", async () => {

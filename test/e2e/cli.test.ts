@@ -80,7 +80,7 @@ describe('karafka CLI', () => {
     assert.equal(stdout, '')
     assert.match(stderr, /^many-problems\.yml:6:17 topics\.orders\.partitions: must be at least 1$/m)
     assert.match(stderr, /has \d+ problems$/m)
-    assert.doesNotMatch(stderr, /    at /)
+    assert.doesNotMatch(stderr, / {4}at /)
   })
 
   it('bad arguments exit 2', async () => {
@@ -120,5 +120,5 @@ it('without Java, broker start says what to install and exits 1', async () => {
     env: { PATH: '/nonexistent' },
   })
   assert.equal(code, 1)
-  assert.match(stderr, /Java was not found: the dev broker runs on Java 17 or newer\n  hint: install a JDK 17\+/)
+  assert.match(stderr, /Java was not found: the dev broker runs on Java 17 or newer\n {2}hint: install a JDK 17\+/)
 })

@@ -39,7 +39,7 @@ describe('generated code from another version of the manifest is refused', () =>
       assert.equal(result.code, 2, result.stdout + result.stderr)
       assert.match(
         result.stderr,
-        /generated\/karafka\.ts was generated from another version of karafka\.yml \(fingerprint [0-9a-f]{16}, the manifest's is [0-9a-f]{16}\)\n  hint: run karafka codegen/,
+        /generated\/karafka\.ts was generated from another version of karafka\.yml \(fingerprint [0-9a-f]{16}, the manifest's is [0-9a-f]{16}\)\n {2}hint: run karafka codegen/,
       )
     })
   }

@@ -6,7 +6,7 @@ import type { EventName, EventPayloads } from '../../src/instrumentation/events.
 import { Monitor } from '../../src/instrumentation/monitor.js'
 import { createKafka } from '../../src/kafka/client.js'
 import { loadManifest, type Manifest } from '../../src/manifest/index.js'
-import { startServer, type Server, type ServerOptions } from '../../src/server/server.js'
+import { type Server, type ServerOptions, startServer } from '../../src/server/server.js'
 import { applyPlan, planMigration } from '../../src/topics/migrate.js'
 import { tempProject } from './project.js'
 
@@ -17,7 +17,6 @@ export type Seen = Record<
 >
 
 declare global {
-  // eslint-disable-next-line no-var
   var karafkaTestSeen: Record<string, Seen>
 }
 globalThis.karafkaTestSeen ??= {}
@@ -37,12 +36,13 @@ export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
 export interface TestApp {
   dir: string
   manifest: Manifest
-  /** The generated module of the app (responders, closeResponders, ...). */
+  /** The generated module of the app (responders, closeResponders, ...): its types depend on the test's manifest. */
+  // biome-ignore lint/suspicious/noExplicitAny: each test app generates its own API; tests call it as they wrote it
   generated: Record<string, any>
   seen: Seen
   events: { [E in EventName]?: EventPayloads[E][] }
   /** Every event in the order emitted. */
-  timeline: [EventName, any][]
+  timeline: { [E in EventName]: [E, EventPayloads[E]] }[EventName][]
   start(options?: Partial<ServerOptions>): Promise<Server>
   remove(): Promise<void>
 }
@@ -55,8 +55,9 @@ export async function createTestApp(name: string, manifest: string, handlers: Re
   const loaded = loadManifest(manifestPath)
   const kafka = createKafka(loaded.app)
   await applyPlan(kafka, await planMigration(kafka, loaded))
-  const generated = (await import(pathToFileURL(path.join(project.dir, 'generated/karafka.ts')).href)) as Record<string, any>
-  const seen: Seen = (globalThis.karafkaTestSeen[name] = {})
+  const generated = (await import(pathToFileURL(path.join(project.dir, 'generated/karafka.ts')).href)) as TestApp['generated']
+  const seen: Seen = {}
+  globalThis.karafkaTestSeen[name] = seen
   const servers: Server[] = []
   const events: TestApp['events'] = {}
   const timeline: TestApp['timeline'] = []
@@ -70,8 +71,9 @@ export async function createTestApp(name: string, manifest: string, handlers: Re
     async start(options = {}) {
       const monitor = new Monitor()
       monitor.subscribe('*', (payload, event) => {
-        ;((events[event] ??= []) as unknown[]).push(payload)
-        timeline.push([event, payload])
+        events[event] ??= []
+        ;(events[event] as unknown[]).push(payload)
+        timeline.push([event, payload] as TestApp['timeline'][number])
       })
       const server = await startServer({ manifest: loaded, monitor, ...options })
       servers.push(server)

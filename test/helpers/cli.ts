@@ -41,8 +41,13 @@ export function karafka(args: string[], options: { cwd?: string; env?: NodeJS.Pr
 export async function karafkaInProcess(argv: string[]): Promise<CliResult> {
   const out = { stdout: '', stderr: '' }
   const [stdoutWrite, stderrWrite] = [process.stdout.write, process.stderr.write]
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out.stdout += chunk.toString()), true)) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => ((out.stderr += chunk.toString()), true)) as typeof process.stderr.write
+  const capture = (stream: 'stdout' | 'stderr') =>
+    ((chunk: string | Uint8Array) => {
+      out[stream] += chunk.toString()
+      return true
+    }) as typeof process.stdout.write
+  process.stdout.write = capture('stdout')
+  process.stderr.write = capture('stderr')
   try {
     return { code: await main(argv), ...out }
   } finally {

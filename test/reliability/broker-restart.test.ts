@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort, startBroker, stopBroker } from '../../src/broker/index.js'
-import { createTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { createTestApp, type TestApp, waitFor } from '../helpers/app.js'
 import { uniqueName } from '../helpers/kafka.js'
 import { checkLedger, groupLag, ledgerHandler, readLedger, SequenceSource } from '../helpers/ledger.js'
 import { REPO } from '../helpers/project.js'
@@ -94,7 +94,7 @@ consumerGroups:
           // What the server went through, to tell a stuck poller from a stuck producer.
           const said = app!.timeline.filter(([event]) => event === 'error.occurred' || event.startsWith('rebalance.')).slice(-12)
           throw new Error(
-            `${error.message}; responders last sent ${Math.round((Date.now() - lastSuccess) / 1000)} s ago; the server's last events:\n${said.map(([event, p]) => `${event} ${p.type ?? ''} ${p.error?.message ?? JSON.stringify(p.partitions ?? '')}`).join('\n')}`,
+            `${error.message}; responders last sent ${Math.round((Date.now() - lastSuccess) / 1000)} s ago; the server's last events:\n${said.map((entry) => (entry[0] === 'error.occurred' ? `${entry[0]} ${entry[1].type} ${entry[1].error.message}` : `${entry[0]} ${JSON.stringify(entry[1])}`)).join('\n')}`,
           )
         },
       )

@@ -3,14 +3,14 @@
 // once, each runner saw each key's sequence in order, and the duplicates stay within what the
 // killed runners had in flight. KARAFKA_SOAK=1 runs the long form; KARAFKA_SEED repeats a run.
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, it } from 'node:test'
-import { createTestApp, waitFor, type TestApp } from '../helpers/app.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createTestApp, type TestApp, waitFor } from '../helpers/app.js'
 import { BIN } from '../helpers/cli.js'
 import { uniqueName } from '../helpers/kafka.js'
-import { checkLedger, groupLag, ledgerHandler, readLedger, seeded, SequenceSource } from '../helpers/ledger.js'
+import { checkLedger, groupLag, ledgerHandler, readLedger, SequenceSource, seeded } from '../helpers/ledger.js'
 
 const SOAK = process.env.KARAFKA_SOAK === '1'
 const MESSAGES = SOAK ? 100_000 : 20_000
@@ -34,7 +34,12 @@ function startServer(
   running.add(child)
   return {
     child,
-    exited: new Promise((resolve) => child.on('exit', (code) => (running.delete(child), resolve(code)))),
+    exited: new Promise((resolve) =>
+      child.on('exit', (code) => {
+        running.delete(child)
+        resolve(code)
+      }),
+    ),
     output: () => output,
   }
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { parseDocument, isMap, isScalar, visit, type Document } from 'yaml'
+import { type Document, isMap, isScalar, parseDocument, visit } from 'yaml'
 import { karafkaInProcess as cli } from '../helpers/cli.js'
 import { seeded } from '../helpers/ledger.js'
 import { CODEGEN_MANIFEST, INVOICE_SCHEMA, REPO } from '../helpers/project.js'

@@ -2,19 +2,18 @@
 // while messages flow and handlers take a while. Every commit any of them makes is checked
 // at the moment it is made: each message before the committed offset must have been handled.
 import assert from 'node:assert/strict'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, it } from 'node:test'
-import { createTestApp, waitFor, type TestApp } from '../helpers/app.js'
-import { uniqueName } from '../helpers/kafka.js'
-import { checkLedger, groupLag, seeded, SequenceSource, type LedgerEntry } from '../helpers/ledger.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Server } from '../../src/server/server.js'
+import { createTestApp, type TestApp, waitFor } from '../helpers/app.js'
+import { uniqueName } from '../helpers/kafka.js'
+import { checkLedger, groupLag, type LedgerEntry, SequenceSource, seeded } from '../helpers/ledger.js'
 
 const SOAK = process.env.KARAFKA_SOAK === '1'
 const CHANGES = SOAK ? 40 : 8
 const SEED = Number(process.env.KARAFKA_SEED ?? Math.floor(Math.random() * 1e9))
 
 declare global {
-  // eslint-disable-next-line no-var
   var stormLedger: LedgerEntry[]
   var stormHandled: Record<number, Set<number>>
 }

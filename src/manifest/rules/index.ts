@@ -4,8 +4,8 @@ import { checkLambdaRuntime } from './lambda.js'
 import { checkNames } from './names.js'
 import { checkPartitionKeys } from './partition-keys.js'
 import { checkPaths } from './paths.js'
-import type { RuleIssue } from './rule-issue.js'
 import { checkRoutes } from './routes.js'
+import type { RuleIssue } from './rule-issue.js'
 
 export type { RuleIssue } from './rule-issue.js'
 

@@ -1,4 +1,4 @@
-import { describeType, isPlainObject, parseTypeExpression, type FieldType } from '../fields.js'
+import { describeType, type FieldType, isPlainObject, parseTypeExpression } from '../fields.js'
 import type { RuleIssue } from './rule-issue.js'
 
 /** A topic's partition key is a required string, integer or number field of every event of the topic. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -145,7 +145,7 @@ describe('karafka deploy against a real moto server', () => {
     runCodegen({ manifestPath: path.join(other.dir, 'karafka.yml'), cwd: other.dir })
     const noRole = await karafka(['deploy', '--manifest', path.join(other.dir, 'karafka.yml')], { env })
     assert.equal(noRole.code, 2)
-    assert.match(noRole.stderr, /norole-shop-orders does not exist yet and lambda.role is not set\n  hint: set lambda.role/)
+    assert.match(noRole.stderr, /norole-shop-orders does not exist yet and lambda.role is not set\n {2}hint: set lambda.role/)
     const noCredentials = await karafka(['deploy', ...manifest], {
       env: {
         ...env,

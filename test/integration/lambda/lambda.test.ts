@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { buildFunctions, lambdaRoutes } from '../../../src/lambda/build.js'
-import { startLambdaServer, type LambdaServer } from '../../../src/lambda/serve.js'
-import { createTestApp, waitFor, type TestApp } from '../../helpers/app.js'
+import { type LambdaServer, startLambdaServer } from '../../../src/lambda/serve.js'
+import { createTestApp, type TestApp, waitFor } from '../../helpers/app.js'
 import { testKafka, uniqueName } from '../../helpers/kafka.js'
 
 // Handlers run inside the function's child process: they record "pid offset attempt n" lines to a file.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { createTestApp, recordingHandler, waitFor, type TestApp } from '../../helpers/app.js'
+import { createTestApp, recordingHandler, type TestApp, waitFor } from '../../helpers/app.js'
 import { uniqueName } from '../../helpers/kafka.js'
 
 const manifest = (topic: string, group: string, groupSettings = '') => `app:
@@ -19,7 +19,7 @@ ${groupSettings}    topics:
 `
 
 declare global {
-  // eslint-disable-next-line no-var
+  var karafkaSlowTaken: boolean
   var karafkaRebalance: {
     aborted: string[]
     finished: string[]
@@ -36,8 +36,8 @@ describe('rebalances and long handlers (real broker)', () => {
     globalThis.karafkaRebalance = { aborted: [], finished: [], log: [] }
     // The first batch handed over blocks until ctx.signal aborts (or 30 s pass), then returns as if done.
     const slowOnce = `const state = globalThis.karafkaRebalance
-      if (!(globalThis as any).slowTaken) {
-        ;(globalThis as any).slowTaken = true
+      if (!globalThis.karafkaSlowTaken) {
+        globalThis.karafkaSlowTaken = true
         await new Promise<void>((resolve) => { const t = setTimeout(resolve, 30000); ctx.signal.addEventListener('abort', () => { clearTimeout(t); state.aborted.push(messages[0]!.partition + '@' + messages[0]!.offset); resolve() }) })
         // Return normally, as a handler that ignores the signal would: only the poller can keep this batch from committing.
         if (ctx.signal.aborted) return
@@ -46,7 +46,7 @@ describe('rebalances and long handlers (real broker)', () => {
         state.finished.push(m.partition + '@' + m.offset)
         state.log.push(['finished', m.partition, BigInt(m.offset), performance.now()])
       }`
-    ;(globalThis as any).slowTaken = false
+    globalThis.karafkaSlowTaken = false
     const app = await createTestApp('rebalance', manifest(topic, group, '    sessionTimeoutMs: 10000\n    heartbeatIntervalMs: 500\n'), {
       'handlers/jobs.ts': recordingHandler('rebalance', group, topic, slowOnce),
     })
@@ -56,7 +56,7 @@ describe('rebalances and long handlers (real broker)', () => {
       globalThis.karafkaRebalance.log.push(['commit', c.partition, BigInt(c.offset), performance.now()])
     first.monitor.subscribe('offsets.committed', logCommit)
     for (let n = 0; n < 20; n++) await app.generated.responders[topic].job({ id: `k${n}`, n })
-    await waitFor('the slow batch to be in flight', () => (globalThis as any).slowTaken === true)
+    await waitFor('the slow batch to be in flight', () => globalThis.karafkaSlowTaken === true)
     const second = await app.start()
     second.monitor.subscribe('offsets.committed', logCommit)
     await waitFor('the in-flight handler to be aborted', () => globalThis.karafkaRebalance.aborted.length === 1, 30_000)

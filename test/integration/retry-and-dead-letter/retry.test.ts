@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { createTestApp, recordingHandler, waitFor, type TestApp } from '../../helpers/app.js'
+import { createTestApp, recordingHandler, type TestApp, waitFor } from '../../helpers/app.js'
 import { committedOffsets, readRecords, testKafka, uniqueName } from '../../helpers/kafka.js'
 
 const manifest = (topic: string, group: string, route: string, partitions = 1) => `app:

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { createTestApp, waitFor, type TestApp } from '../../helpers/app.js'
+import { createTestApp, type TestApp, waitFor } from '../../helpers/app.js'
 import { BIN } from '../../helpers/cli.js'
 import { testKafka, uniqueName } from '../../helpers/kafka.js'
 

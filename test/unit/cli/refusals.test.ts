@@ -4,8 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { karafkaInProcess } from '../../helpers/cli.js'
-import { REPO } from '../../helpers/project.js'
 import { snapshotFiles } from '../../helpers/files.js'
+import { REPO } from '../../helpers/project.js'
 
 // Every rule lives in the loader, so every command refuses the same manifests with the same
 // located error: here each bad fixture goes through `karafka info` and `karafka codegen`.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { decide, decideInvalid, type ChunkOutcome, type FailurePolicy } from '../../../src/consumer/decide.js'
+import { type ChunkOutcome, decide, decideInvalid, type FailurePolicy } from '../../../src/consumer/decide.js'
 
 // The decision table, case by case: no broker, no timers, no handler.
 const policy: FailurePolicy = { retry: { attempts: 3, backoffMs: 100, maxBackoffMs: 1000 }, deadLetter: 'jobs.dlq' }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { applyPlan, planWrites, type OutputFile } from '../../../generator/write.js'
+import { applyPlan, type OutputFile, planWrites } from '../../../generator/write.js'
 import { KarafkaError } from '../../../src/errors/index.js'
 
 describe('applyPlan', () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { loadManifest } from '../../../src/manifest/index.js'
 import { appName, scaffold } from '../../../src/init/scaffold.js'
+import { loadManifest } from '../../../src/manifest/index.js'
 import { snapshotFiles } from '../../helpers/files.js'
 
 function project(files: Record<string, string> = {}): string {

@@ -21,7 +21,7 @@ it("handlers load once at start; a missing file, a wrong default export or anoth
 
   // Each case names its own handler file: modules are cached per URL, as they are in a server.
   const failure = async (handler: string, code: string | undefined, pattern: RegExp) => {
-    project.write('karafka.yml', readFileSync(file, 'utf8').replace(/handlers\/[\w-]+\.ts \}\n      b:/, `${handler} }\n      b:`))
+    project.write('karafka.yml', readFileSync(file, 'utf8').replace(/handlers\/[\w-]+\.ts \}\n {6}b:/, `${handler} }\n      b:`))
     if (code !== undefined) project.write(handler, code)
     const fresh = loadManifest(file)
     await assert.rejects(

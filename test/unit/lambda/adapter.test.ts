@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs'
 import { it } from 'node:test'
 import { z } from 'zod'
 import { createConsumerDefinition, type Message } from '../../../src/consumer/types.js'
-import { createLambdaHandler } from '../../../src/lambda/adapter.js'
-import { fromAwsRecord, toAwsRecord, type AwsKafkaEvent } from '../../../src/lambda/event.js'
 import { splitRecords } from '../../../src/invokers/lambda.js'
+import { createLambdaHandler } from '../../../src/lambda/adapter.js'
+import { type AwsKafkaEvent, fromAwsRecord, toAwsRecord } from '../../../src/lambda/event.js'
 
 // The sample self-managed Kafka event of AWS's Lambda documentation, as published.
 const AWS_EVENT = JSON.parse(
@@ -75,7 +75,11 @@ it('answers the poller with a partial result: what was consumed, and the error',
 
 it('refuses a poller whose generated code has another fingerprint, without running the handler', async () => {
   let ran = false
-  const handler = createLambdaHandler(createConsumerDefinition('g', 'mytopic', topology, () => void (ran = true)))
+  const handler = createLambdaHandler(
+    createConsumerDefinition('g', 'mytopic', topology, () => {
+      ran = true
+    }),
+  )
   const event = eventOf([{ event_name: 'note', payload: { text: 'hi' } }], true)
   const stale = await handler({ ...event, karafka: { ...event.karafka, fingerprint: 'other' } })
   assert.equal(stale?.error?.code, 'CODEGEN_STALE')

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { KarafkaError } from '../../../src/errors/index.js'
 import { createTestHarness } from 'karafka-ts/testing'
+import { KarafkaError } from '../../../src/errors/index.js'
 
 const manifest = fileURLToPath(new URL('../../../karafka.yml', import.meta.url))
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
-import { describeStep, planTopics, type TopicState } from '../../../src/topics/plan.js'
 import type { TopicSpec } from '../../../src/topics/desired.js'
+import { describeStep, planTopics, type TopicState } from '../../../src/topics/plan.js'
 
 const spec = (name: string, partitions: number, config: Record<string, string> = {}, replicationFactor = 1): TopicSpec => ({
   name,
