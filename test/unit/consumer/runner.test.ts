@@ -139,7 +139,7 @@ const until = async (what: string, condition: () => boolean) => {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
 }
 
-describe('the batch runner (fake consumer)', () => {
+describe('the batch runner (fake consumer)', { timeout: 10_000 }, () => {
   it('hands a batch over in chunks of batch.maxSize, in order, committing after each', async () => {
     const t = harness([1, 2, 3, 4, 5], { route: { batch: { maxSize: 2, maxWaitMs: 50 } } })
     await t.run()
