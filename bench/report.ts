@@ -54,6 +54,16 @@ export function markdownReport(r: BenchResults): string {
     `| median time per invocation, bare SDK Invoke, same records | ${r.lambda.bareMsPerInvocation} ms |`,
     `| added by the invoker | ${r.lambda.addedMsPerInvocation} ms (ratio ${(r.lambda.bareMsPerInvocation / r.lambda.pollerMsPerInvocation).toFixed(2)}) |`,
     '',
+    ...(r.virtualPartitions ?? []).flatMap((v) => [
+      `## Virtual partitions, ${v.backend === 'local' ? 'local handler' : 'Lambda through `karafka lambda serve`'}: ${n(v.messages)} messages (keys k0..k999), ${v.partitions} partition${v.partitions === 1 ? '' : 's'}, batch.maxSize ${v.batchMaxSize}, a handler that waits ${v.handlerWaitMs} ms a call`,
+      '',
+      `| route | messages/s | ${v.backend === 'local' ? 'handler calls' : 'invocations'} in flight per partition, most | calls | against no virtual partitions |`,
+      '| --- | --- | --- | --- | --- |',
+      `| no virtual partitions | ${n(v.without.msgPerSec)} | ${v.without.mostInFlightPerPartition} | ${n(v.without.calls)} | 1.00 |`,
+      `| virtualPartitions: { max: ${v.max} } (consistent) | ${n(v.with.msgPerSec)} | ${v.with.mostInFlightPerPartition} | ${n(v.with.calls)} | **${v.ratio.toFixed(2)}** |`,
+      `| virtualPartitions: { max: ${v.max}, distribution: balanced } | ${n(v.balanced.msgPerSec)} | ${v.balanced.mostInFlightPerPartition} | ${n(v.balanced.calls)} | **${v.balancedRatio.toFixed(2)}** |`,
+      '',
+    ]),
     '## Codegen (`karafka codegen` in a fresh process, 4 events a topic, median of runs)',
     '',
     '| topics | cold, in the run | cold, wall | nothing changed, in the run | nothing changed, wall | files written cold / unchanged |',
@@ -124,6 +134,19 @@ export function svgChart(r: BenchResults): string {
         { label: 'karafka invoker', value: r.lambda.pollerMsPerInvocation, text: `${r.lambda.pollerMsPerInvocation} ms`, highlight: true },
       ],
     },
+    ...(r.virtualPartitions ?? []).map((v) => ({
+      title: `Virtual partitions (max ${v.max}), ${v.backend}: messages/s with a ${v.handlerWaitMs} ms handler`,
+      bars: [
+        { label: 'none', value: v.without.msgPerSec, text: n(v.without.msgPerSec) },
+        { label: 'consistent', value: v.with.msgPerSec, text: `${n(v.with.msgPerSec)} (${v.ratio.toFixed(2)}x)`, highlight: true },
+        {
+          label: 'balanced',
+          value: v.balanced.msgPerSec,
+          text: `${n(v.balanced.msgPerSec)} (${v.balancedRatio.toFixed(2)}x)`,
+          highlight: true,
+        },
+      ],
+    })),
     {
       title: 'Codegen, ms in a fresh process (cold / nothing changed)',
       bars: r.codegen.flatMap((c) => [

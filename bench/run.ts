@@ -15,6 +15,7 @@ import { benchMemory, type MemoryFigure } from './memory.js'
 import { benchProducer, type ProducerFigure } from './producer.js'
 import { markdownReport, svgChart } from './report.js'
 import { benchThroughput, type ThroughputFigure } from './throughput.js'
+import { benchVirtualPartitions, type VirtualPartitionsFigure } from './virtual-partitions.js'
 
 export interface BenchResults {
   date: string
@@ -27,6 +28,8 @@ export interface BenchResults {
   latency: LatencyFigure[]
   memory: MemoryFigure[]
   lambda: LambdaFigure
+  /** Absent in results written before virtual partitions. */
+  virtualPartitions?: VirtualPartitionsFigure[]
   codegen: CodegenFigure[]
 }
 
@@ -38,6 +41,7 @@ const SIZES = {
     latencySeconds: 15,
     backlogs: [100_000, 1_000_000, 2_000_000],
     lambda: 2_000,
+    virtualPartitions: { local: 24_000, lambda: 1_000 },
     codegenRepeats: 3,
   },
   quick: {
@@ -47,6 +51,7 @@ const SIZES = {
     latencySeconds: 5,
     backlogs: [20_000, 200_000],
     lambda: 500,
+    virtualPartitions: { local: 6_000, lambda: 400 },
     codegenRepeats: 1,
   },
 }
@@ -75,6 +80,23 @@ try {
   const memory: MemoryFigure[] = []
   for (const backlog of sizes.backlogs) memory.push(await step(`memory draining ${backlog}`, () => benchMemory(backlog, produceTicks)))
   const lambda = await step(`lambda, ${sizes.lambda} messages`, () => benchLambda(sizes.lambda))
+  const virtualPartitions: VirtualPartitionsFigure[] = []
+  for (const backend of ['local', 'lambda'] as const) {
+    const messages = sizes.virtualPartitions[backend]
+    virtualPartitions.push(
+      await step(`virtual partitions, ${backend}, ${messages} messages`, () =>
+        benchVirtualPartitions({
+          backend,
+          messages,
+          partitions: backend === 'local' ? 6 : 1,
+          batchMaxSize: backend === 'local' ? 10 : 25,
+          handlerWaitMs: 20,
+          max: 8,
+          produce: produceTicks,
+        }),
+      ),
+    )
+  }
   const codegen = await step('codegen', () => benchCodegen([10, 100, 500], sizes.codegenRepeats))
   const date = new Date().toISOString().slice(0, 10)
   const results: BenchResults = {
@@ -88,6 +110,7 @@ try {
     latency,
     memory,
     lambda,
+    virtualPartitions,
     codegen,
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))

@@ -56,10 +56,16 @@ export function banner(manifest: Manifest): string {
 
 function describeRoute(route: Route, manifest: Manifest): string[] {
   const backend = route.backend === 'lambda' ? `lambda ${route.functionName}:${manifest.lambda?.alias}` : 'local'
-  const { batch, retry } = route
+  const { batch, retry, virtualPartitions: virtual } = route
+  const by = virtual?.by === 'key' ? 'the record key' : `payload.${virtual?.by}`
   return [
     `  ${route.topic} -> ${route.handler} (${backend})`,
     `    batch ${batch.maxSize} messages / ${batch.maxWaitMs} ms, start from ${route.startFrom}`,
+    ...(virtual
+      ? [
+          `    virtual partitions: up to ${virtual.max} ${route.backend === 'lambda' ? 'invocations' : 'handler calls'} per partition at once, by ${by}, ${virtual.distribution}`,
+        ]
+      : []),
     `    retry ${retry.attempts} attempts, backoff ${retry.backoffMs} ms doubling to ${retry.maxBackoffMs} ms, ` +
       (route.deadLetter ? `then dead letter to ${route.deadLetter}` : 'then keep retrying (no dead-letter topic)'),
   ]

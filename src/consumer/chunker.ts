@@ -5,34 +5,53 @@ import type { Message } from './types.js'
 
 /** Messages for one handler call, with the records they came from side by side. */
 export interface Chunk {
-  /** Index of the chunk's first record in the batch. */
-  start: number
   messages: Message[]
   records: RawRecord[]
+  /** Where each message's record is in the batch. */
+  positions: number[]
   /** The record that ended the chunk because it cannot be decoded, if one did. */
   invalid: InvalidRecord | undefined
   /** Index of the first record after the chunk (after `invalid` too). */
   next: number
 }
 
+export interface ChunkOptions {
+  maxSize: number
+  /** Records already handled (by a virtual partition before a retry): left out, never handed over again. */
+  skip?: (offset: string) => boolean
+  /** The chunk ends before the first record past this offset. */
+  until?: string
+}
+
 /**
  * The next chunk of a batch from `start`: up to `maxSize` decoded messages, ending early at
- * the first record that cannot be decoded (it is never handed to a handler).
+ * the first record that cannot be decoded (it is never handed to a handler) or that lies
+ * past `until`; records to `skip` are passed over.
  */
-export function nextChunk(topology: Topology, records: readonly RawRecord[], start: number, maxSize: number): Chunk {
-  const messages: Message[] = []
+export function nextChunk(topology: Topology, records: readonly RawRecord[], start: number, options: ChunkOptions): Chunk {
+  const chunk: Chunk = { messages: [], records: [], positions: [], invalid: undefined, next: start }
+  const until = options.until === undefined ? undefined : BigInt(options.until)
   let index = start
-  let invalid: InvalidRecord | undefined
-  while (index < records.length && messages.length < maxSize) {
-    const decoded = decodeRecord(topology, records[index]!)
+  while (index < records.length && chunk.messages.length < options.maxSize) {
+    const record = records[index]!
+    if (until !== undefined && BigInt(record.offset) > until) break
+    if (options.skip?.(record.offset)) {
+      index++
+      continue
+    }
+    const decoded = decodeRecord(topology, record)
     if (isInvalidRecord(decoded)) {
-      invalid = decoded
+      chunk.invalid = decoded
+      index++
       break
     }
-    messages.push(decoded)
+    chunk.messages.push(decoded)
+    chunk.records.push(record)
+    chunk.positions.push(index)
     index++
   }
-  return { start, messages, records: records.slice(start, index), invalid, next: invalid ? index + 1 : index }
+  chunk.next = index
+  return chunk
 }
 
 /** A kafkajs message as the runtime's raw record. */

@@ -54,7 +54,8 @@ export function decide(outcome: ChunkOutcome, policy: FailurePolicy): Decision {
   const { offsets, attempt, consumed, error } = outcome
   // Returning means the whole chunk is consumed (the invokers make sure of it).
   if (!error) return { action: 'continue', commitAfter: offsets.at(-1)! }
-  const offset = consumed === undefined ? offsets[0]! : nextOffset(consumed)
+  // The first message after the consumed one: the chunk may have gaps (messages handled before a retry).
+  const offset = consumed === undefined ? offsets[0]! : (offsets.find((o) => BigInt(o) > BigInt(consumed)) ?? nextOffset(consumed))
   const backoff = { initialMs: policy.retry.backoffMs, maxMs: policy.retry.maxBackoffMs }
   if (outcome.transient) {
     return {

@@ -41,7 +41,15 @@ export class OffsetCommitter {
     const state = this.partitions.get(key) ?? { inFlight: undefined, pending: undefined }
     this.partitions.set(key, state)
     state.pending = { offset, owns, commit }
-    state.inFlight ??= this.drain(topic, partition, state)
+    if (!state.inFlight) this.start(topic, partition, state)
+  }
+
+  /** Drains the partition's requests. inFlight is cleared in a later microtask (never before it is set, even when nothing is awaited); a request made meanwhile starts another drain. */
+  private start(topic: string, partition: number, state: Partition): void {
+    state.inFlight = this.drain(topic, partition, state).finally(() => {
+      state.inFlight = undefined
+      if (state.pending) this.start(topic, partition, state)
+    })
   }
 
   /** Resolves once every requested commit of the partition is done (or dropped). */
@@ -52,25 +60,20 @@ export class OffsetCommitter {
 
   private async drain(topic: string, partition: number, state: Partition): Promise<void> {
     const ref = { group: this.group, topic, partition }
-    try {
-      while (state.pending) {
-        const { offset, owns, commit } = state.pending
-        state.pending = undefined
-        if (!owns()) continue
-        try {
-          await retry(() => commit({ topics: [{ topic, partitions: [{ partition, offset }] }] }), {
-            ...COMMIT_RETRY,
-            isRetriable: () => owns() && state.pending === undefined,
-            onRetry: (error) =>
-              this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, ...ref, offset }),
-          })
-          this.monitor.emit('offsets.committed', { ...ref, offset })
-        } catch (error) {
-          this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, ...ref, offset })
-        }
+    while (state.pending) {
+      const { offset, owns, commit } = state.pending
+      state.pending = undefined
+      if (!owns()) continue
+      try {
+        await retry(() => commit({ topics: [{ topic, partitions: [{ partition, offset }] }] }), {
+          ...COMMIT_RETRY,
+          isRetriable: () => owns() && state.pending === undefined,
+          onRetry: (error) => this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, ...ref, offset }),
+        })
+        this.monitor.emit('offsets.committed', { ...ref, offset })
+      } catch (error) {
+        this.monitor.emit('error.occurred', { type: 'consumer.commit.error', error: error as Error, ...ref, offset })
       }
-    } finally {
-      state.inFlight = undefined
     }
   }
 }

@@ -21,6 +21,12 @@ export interface PartitionScopeOptions {
 export class PartitionScope {
   private readonly startEpoch: number
   private lostHeartbeat = false
+  /** Aborts every handler call of the scope: they all run for the same partition. */
+  private readonly abort = new AbortController()
+  private running = 0
+  /** The last offset of this batch marked as consumed (and asked to be committed). */
+  doneUpTo: string | undefined
+  private heartbeat: NodeJS.Timeout | undefined
 
   constructor(private readonly options: PartitionScopeOptions) {
     this.startEpoch = options.epoch()
@@ -31,9 +37,9 @@ export class PartitionScope {
     return this.lostHeartbeat || this.options.epoch() !== this.startEpoch
   }
 
-  /** True when no further chunk should start: the partition is lost, the consumer is stopping, or kafkajs has a newer batch. */
+  /** True when no further chunk should start: the partition is lost, the consumer is stopping (or past its shutdown timeout), or kafkajs has a newer batch. */
   get finished(): boolean {
-    return this.lost || !this.options.payload.isRunning() || this.options.payload.isStale()
+    return this.lost || this.options.shutdownSignal.aborted || !this.options.payload.isRunning() || this.options.payload.isStale()
   }
 
   /** For commits requested now and sent later: whether the partition is still ours when they go out. */
@@ -41,27 +47,38 @@ export class PartitionScope {
 
   /**
    * Runs `fn` (a handler invocation) with a signal that aborts when the partition is lost or
-   * the shutdown timeout runs out, heartbeating every heartbeatIntervalMs meanwhile.
+   * the shutdown timeout runs out. While any call runs (several at once with virtual
+   * partitions), the scope heartbeats every heartbeatIntervalMs.
    */
   async run<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const abort = new AbortController()
-    const revoked = () => abort.abort(new KarafkaError('PARTITION_REVOKED', 'partition revoked in a rebalance'))
-    const onShutdown = () => abort.abort(this.options.shutdownSignal.reason)
-    this.options.shutdownSignal.addEventListener('abort', onShutdown)
-    const heartbeat = setInterval(() => {
-      if (this.lost) return revoked()
+    if (this.running++ === 0) this.begin()
+    try {
+      return await fn(this.abort.signal)
+    } finally {
+      if (--this.running === 0) this.end()
+      if (this.lost) this.revoke()
+    }
+  }
+
+  private readonly revoke = () => this.abort.abort(new KarafkaError('PARTITION_REVOKED', 'partition revoked in a rebalance'))
+  private readonly onShutdown = () => this.abort.abort(this.options.shutdownSignal.reason)
+
+  private begin(): void {
+    const { shutdownSignal } = this.options
+    shutdownSignal.addEventListener('abort', this.onShutdown)
+    if (shutdownSignal.aborted) this.onShutdown()
+    this.heartbeat = setInterval(() => {
+      if (this.lost) return this.revoke()
       this.options.payload.heartbeat().catch((error: Error) => {
         this.lostHeartbeat = true
-        revoked()
+        this.revoke()
         this.options.onHeartbeatError(error)
       })
     }, this.options.heartbeatIntervalMs)
-    try {
-      return await fn(abort.signal)
-    } finally {
-      clearInterval(heartbeat)
-      this.options.shutdownSignal.removeEventListener('abort', onShutdown)
-      if (this.lost) revoked()
-    }
+  }
+
+  private end(): void {
+    clearInterval(this.heartbeat)
+    this.options.shutdownSignal.removeEventListener('abort', this.onShutdown)
   }
 }

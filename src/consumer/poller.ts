@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Consumer, Kafka } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
 import type { Monitor } from '../instrumentation/monitor.js'
@@ -34,7 +35,8 @@ export class Poller {
   private runner: BatchRunner | undefined
   private epoch = 0
   private assigned = new Set<string>()
-  private readonly shutdown = new AbortController()
+  /** Every partition consumed at once (up to 64) listens for it while its handlers run. */
+  private readonly shutdown = unlimitedListeners(new AbortController())
   private crashed: Error | undefined
   private statistics: NodeJS.Timeout | undefined
   /** Aborted when the poller stops: a rejoin in progress gives up. */
@@ -77,7 +79,7 @@ export class Poller {
       )
       const revoked = [...this.assigned].filter((key) => !now.has(key))
       this.assigned = now
-      this.runner?.retries.retain(now)
+      this.runner?.retain(now)
       if (revoked.length > 0) monitor.emit('rebalance.partitions_revoked', { group, partitions: revoked.map(parseKey) })
       monitor.emit('rebalance.partitions_assigned', { group, partitions: [...now].map(parseKey) })
     })
@@ -202,4 +204,9 @@ async function applyStartFrom(kafka: Kafka, group: string, routes: Route[]): Pro
       })
     }
   })
+}
+
+function unlimitedListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal)
+  return controller
 }

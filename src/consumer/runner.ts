@@ -10,11 +10,13 @@ import { sleep } from '../retry/backoff.js'
 import type { Topology } from '../topology.js'
 import { type Chunk, nextChunk, toRawRecord } from './chunker.js'
 import { deadLetterRecord } from './dead-letter.js'
-import { type Decision, decide, decideInvalid, nextOffset } from './decide.js'
+import { type ChunkOutcome, type Decision, decide, decideInvalid, nextOffset } from './decide.js'
 import type { InvalidRecord, RawRecord } from './decode.js'
 import { OffsetCommitter } from './offsets.js'
 import { PartitionScope } from './partition-scope.js'
 import { RetryTracker } from './retries.js'
+import type { Message } from './types.js'
+import { CollapsedWindows, splitVirtual, WindowProgress } from './virtual-partitions.js'
 
 export interface RunnerOptions {
   group: string
@@ -32,6 +34,13 @@ export interface RunnerOptions {
   shutdownSignal: AbortSignal
 }
 
+/**
+ * A window of virtual partitions holds up to this many batches (of batch.maxSize) for each of
+ * them: long enough that one busy virtual partition rarely keeps the others waiting at the
+ * window's end, short enough to bound what a crash can leave handled but not committed.
+ */
+const WINDOW_BATCHES = 4
+
 /** Where the batch goes after a chunk: on to the next one, on from an index (after a dead letter), or no further. */
 type Next = 'next' | 'stop' | { from: number }
 
@@ -42,6 +51,7 @@ type Next = 'next' | 'stop' | { from: number }
  */
 export class BatchRunner {
   readonly retries = new RetryTracker()
+  private readonly collapsed = new CollapsedWindows()
   /** Aborted when the consumer stops: backoffs waiting to resume their partition are dropped. */
   private readonly stopping = new AbortController()
   private readonly committer: OffsetCommitter
@@ -77,12 +87,21 @@ export class BatchRunner {
       onHeartbeatError: (error) => this.options.monitor.emit('error.occurred', { type: 'consumer.heartbeat.error', error, ...ref }),
     })
     const records = batch.messages.map((m) => toRawRecord(batch.topic, batch.partition, m))
+    const key = keyOf(ref)
+    const virtual = route.virtualPartitions && route.virtualPartitions.max > 1 ? route.virtualPartitions : undefined
     let index = 0
     while (index < records.length && !scope.finished) {
-      const chunk = nextChunk(this.options.topology, records, index, route.batch.maxSize)
+      const collapsed = virtual ? this.collapsed.at(key, records[index]!.offset) : undefined
+      const parallel = virtual !== undefined && collapsed === undefined
+      const chunk = nextChunk(this.options.topology, records, index, {
+        maxSize: parallel ? route.batch.maxSize * virtual.max * WINDOW_BATCHES : route.batch.maxSize,
+        ...(collapsed ? { until: collapsed.until, skip: (offset: string) => collapsed.done.has(offset) } : {}),
+      })
       index = chunk.next
       if (chunk.messages.length > 0) {
-        const next = await this.runChunk(payload, scope, route, ref, chunk)
+        const next = parallel
+          ? await this.runWindow(payload, scope, route, ref, chunk)
+          : await this.runChunk(payload, scope, route, ref, chunk)
         if (next === 'stop') return
         if (next !== 'next') {
           index = next.from
@@ -93,42 +112,166 @@ export class BatchRunner {
     }
   }
 
+  /** Forgets the retry state of partitions that are no longer ours. */
+  retain(keys: Set<string>): void {
+    this.retries.retain(keys)
+    this.collapsed.retain(keys)
+  }
+
   /** Runs the handler on a chunk, then does what the decision table says. */
   private async runChunk(payload: EachBatchPayload, scope: PartitionScope, route: Route, ref: PartitionRef, chunk: Chunk): Promise<Next> {
-    const { monitor } = this.options
-    const key = `${ref.topic}/${ref.partition}`
     const offsets = chunk.messages.map((m) => m.offset)
-    const attempt = this.retries.attemptFor(key, offsets[0]!)
-    const info = { ...ref, messages: offsets.length, firstOffset: offsets[0]!, lastOffset: offsets.at(-1)!, attempt }
+    const attempt = this.retries.attemptFor(keyOf(ref), offsets[0]!)
+    const result = await this.runHandler(scope, route, ref, chunk, attempt)
+    // The partition may be another member's now: that member starts from the last commit.
+    if (scope.lost) return 'stop'
+    return this.settle(payload, scope, route, ref, chunk, {
+      offsets,
+      attempt,
+      consumed: result.consumed,
+      error: result.error,
+      transient: result.transient === true,
+    })
+  }
+
+  /**
+   * A window of a route with virtual partitions: its messages spread over them by key, all
+   * of them run at once (each in offset order, in chunks of batch.maxSize), and the window is
+   * committed as it goes, up to the lowest offset not handled. After a failure the window is
+   * retried collapsed, in offset order, leaving out what the other virtual partitions finished.
+   */
+  private async runWindow(payload: EachBatchPayload, scope: PartitionScope, route: Route, ref: PartitionRef, window: Chunk): Promise<Next> {
+    const offsets = window.messages.map((m) => m.offset)
+    const attempt = this.retries.attemptFor(keyOf(ref), offsets[0]!)
+    const records = new Map(window.messages.map((m, i) => [m.offset, { record: window.records[i]!, position: window.positions[i]! }]))
+    const groups = splitVirtual(window.messages, route.virtualPartitions!, this.options.topology.topics[ref.topic]?.key)
+    const progress = new WindowProgress(offsets)
+    const handled = (done: string[]) => {
+      if (progress.add(done) && !scope.lost) this.commitDone(payload, scope, progress.upTo!)
+    }
+    const runs = await Promise.all(
+      groups.map(({ virtualPartition, messages }) =>
+        this.runVirtualPartition(scope, route, ref, { messages, records, attempt, virtualPartition, handled }),
+      ),
+    )
+    if (scope.lost) return 'stop'
+    const failed = runs.filter((run) => run.error)
+    // The consumer is stopping: what is done in order is committed already; end the batch.
+    if (failed.length === 0 && runs.some((run) => run.stopped)) return 'stop'
+    if (failed.length === 0)
+      return this.settle(payload, scope, route, ref, window, { offsets, attempt, consumed: undefined, error: undefined })
+    const lowest = progress.firstNotDone
+    const first = failed.find((run) => run.failedAt === lowest) ?? failed[0]!
+    for (const run of failed) {
+      if (run !== first)
+        this.options.monitor.emit('error.occurred', { type: 'consumer.consume.error', error: run.error!, ...ref, offset: run.failedAt })
+    }
+    this.collapsed.set(keyOf(ref), { until: offsets.at(-1)!, done: progress.doneAfter() })
+    return this.settle(payload, scope, route, ref, window, {
+      offsets,
+      attempt,
+      consumed: progress.upTo,
+      error: first.error,
+      transient: first.transient === true,
+    })
+  }
+
+  /** One virtual partition of a window: its messages in chunks of batch.maxSize, one after another, up to the first failure. */
+  private async runVirtualPartition(
+    scope: PartitionScope,
+    route: Route,
+    ref: PartitionRef,
+    part: {
+      messages: Message[]
+      records: Map<string, { record: RawRecord; position: number }>
+      attempt: number
+      virtualPartition: number
+      /** Told of the messages handled after each call. */
+      handled(offsets: string[]): void
+    },
+  ): Promise<{ error?: Error; transient?: boolean; failedAt?: string; stopped?: boolean }> {
+    const { messages, records, attempt, virtualPartition } = part
+    for (let i = 0; i < messages.length; i += route.batch.maxSize) {
+      if (scope.finished) return { stopped: true }
+      const slice = messages.slice(i, i + route.batch.maxSize)
+      const chunk: Chunk = {
+        messages: slice,
+        records: slice.map((m) => records.get(m.offset)!.record),
+        positions: slice.map((m) => records.get(m.offset)!.position),
+        invalid: undefined,
+        next: 0,
+      }
+      const result = await this.runHandler(scope, route, ref, chunk, attempt, virtualPartition)
+      if (!result.error) {
+        part.handled(slice.map((m) => m.offset))
+        continue
+      }
+      // What the handler marked with ctx.markAsConsumed before failing is done.
+      const upTo = result.consumed === undefined ? undefined : BigInt(result.consumed)
+      const marked = upTo === undefined ? [] : slice.filter((m) => BigInt(m.offset) <= upTo)
+      part.handled(marked.map((m) => m.offset))
+      return {
+        error: result.error,
+        ...(result.transient ? { transient: true } : {}),
+        failedAt: slice[marked.length]?.offset ?? slice[0]!.offset,
+      }
+    }
+    return {}
+  }
+
+  /** One handler call on a chunk, inside the partition's scope, with its instrumentation. */
+  private async runHandler(
+    scope: PartitionScope,
+    route: Route,
+    ref: PartitionRef,
+    chunk: Chunk,
+    attempt: number,
+    virtualPartition?: number,
+  ): Promise<InvokeResult> {
+    const { monitor } = this.options
+    const info = {
+      ...ref,
+      messages: chunk.messages.length,
+      firstOffset: chunk.messages[0]!.offset,
+      lastOffset: chunk.messages.at(-1)!.offset,
+      attempt,
+      ...(virtualPartition === undefined ? {} : { virtualPartition }),
+    }
     monitor.emit('consumer.consume', info)
     const started = performance.now()
     const result = await scope.run((signal) => this.invoke(route, chunk, ref, attempt, signal))
-    // The partition may be another member's now: that member starts from the last commit.
-    if (scope.lost) return 'stop'
-    const decision = decide(
-      { offsets, attempt, consumed: result.consumed, error: result.error, transient: result.transient === true },
-      route,
-    )
-    if (decision.commitAfter !== undefined) {
-      this.commit(payload, scope, decision.commitAfter)
-      payload.resolveOffset(decision.commitAfter)
-    }
-    if (decision.action === 'continue') {
-      this.retries.clear(key)
+    if (!result.error && !scope.lost) {
       monitor.emit('consumer.consumed', () => ({
         ...info,
         durationMs: Math.round(performance.now() - started),
-        consumedOffset: decision.commitAfter,
+        consumedOffset: info.lastOffset,
       }))
+    }
+    return result
+  }
+
+  /** Does what the decision table says about a chunk's outcome: commit, go on, dead-letter, or retry later. */
+  private async settle(
+    payload: EachBatchPayload,
+    scope: PartitionScope,
+    route: Route,
+    ref: PartitionRef,
+    chunk: Chunk,
+    outcome: ChunkOutcome,
+  ): Promise<Next> {
+    const key = keyOf(ref)
+    const decision = decide(outcome, route)
+    if (decision.commitAfter !== undefined) this.commitDone(payload, scope, decision.commitAfter)
+    if (decision.action === 'continue') {
+      this.retries.clear(key)
       return 'next'
     }
-    const error = result.error!
-    monitor.emit('error.occurred', { type: 'consumer.consume.error', error, ...ref, offset: decision.offset })
+    const error = outcome.error!
+    this.options.monitor.emit('error.occurred', { type: 'consumer.consume.error', error, ...ref, offset: decision.offset })
     if (decision.action === 'dead-letter') {
       await this.deadLetter(payload, scope, chunk.records[decision.index]!, route.deadLetter!, error, decision.failures)
       this.retries.clear(key)
-      payload.resolveOffset(decision.offset)
-      return { from: chunk.start + decision.index + 1 }
+      return { from: chunk.positions[decision.index]! + 1 }
     }
     if (decision.counted) this.retries.failed(key, decision.offset, decision.failures)
     this.retryLater(payload, ref, decision, error)
@@ -160,7 +303,6 @@ export class BatchRunner {
     const { offset } = invalid.record
     if (decideInvalid(route).action === 'dead-letter') {
       await this.deadLetter(payload, scope, invalid.record, route.deadLetter!, { name: 'InvalidMessage', message: invalid.reason }, 0)
-      payload.resolveOffset(offset)
       return true
     }
     // Never skip silently: the partition stops here until the message is dealt with.
@@ -228,12 +370,15 @@ export class BatchRunner {
       reason: `${error.name}: ${error.message}`,
       attempts,
     })
-    this.commit(payload, scope, record.offset)
+    this.commitDone(payload, scope, record.offset)
   }
 
-  /** Asks to commit the offset after `done` (the next one to read), while the partition is still ours. */
-  private commit(payload: EachBatchPayload, scope: PartitionScope, done: string): void {
+  /** Marks everything up to `done` as consumed: kafkajs resolves it, and the offset after it is committed while the partition is still ours. */
+  private commitDone(payload: EachBatchPayload, scope: PartitionScope, done: string): void {
+    if (scope.doneUpTo === done) return // a window committed it as it went
+    scope.doneUpTo = done
     this.committer.request(payload.batch.topic, payload.batch.partition, nextOffset(done), scope.owns, payload.commitOffsetsIfNecessary)
+    payload.resolveOffset(done)
   }
 
   private logger(ref: PartitionRef): Logger {
@@ -241,4 +386,8 @@ export class BatchRunner {
       this.options.monitor.emit('consumer.log', { ...ref, level, message, fields })
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
   }
+}
+
+function keyOf(ref: PartitionRef): string {
+  return `${ref.topic}/${ref.partition}`
 }

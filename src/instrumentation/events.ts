@@ -11,6 +11,8 @@ export interface BatchInfo extends PartitionRef {
   firstOffset: string
   lastOffset: string
   attempt: number
+  /** The virtual partition the batch ran in, on a route with virtualPartitions. */
+  virtualPartition?: number
 }
 
 /** What `error.occurred` reports; `type` says where it happened. */

@@ -68,6 +68,22 @@ const projectPath = z
   .regex(/^[^\u0000-\u001f\u007f]*$/, 'a path has no control characters')
   .refine((value) => value.split(/[/\\]/).every((part) => Buffer.byteLength(part) <= 255), 'each part of a path is at most 255 bytes')
 
+/** Key-level parallelism inside a partition (Karafka's virtual partitions). */
+export const virtualPartitionsSchema = z.strictObject({
+  /** What spreads messages: `key` (the record key) or a dot path into the payload. */
+  by: z
+    .string()
+    .regex(
+      /^(key|[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*)$/,
+      'by is key (the record key) or a dot path into the payload, such as customer.id',
+    )
+    .default('key'),
+  /** How many virtual partitions a partition is spread over, at most. */
+  max: z.int().min(1).max(64),
+  /** consistent: a value always goes to the same one (its stable hash); balanced: each batch's values are spread evenly. */
+  distribution: z.enum(['consistent', 'balanced']).default('consistent'),
+})
+
 export const routeSchema = z.strictObject({
   handler: projectPath,
   backend: z.enum(['local', 'lambda']).default('local'),
@@ -75,6 +91,7 @@ export const routeSchema = z.strictObject({
   startFrom: z.union([z.enum(['earliest', 'latest']), isoTimestamp]).default('earliest'),
   retry: retrySchema.prefault({}),
   deadLetter: topicNameSchema.optional(),
+  virtualPartitions: virtualPartitionsSchema.optional(),
 })
 
 export const consumerGroupSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import { decodeRecord, isInvalidRecord, type RawRecord } from '../consumer/decode.js'
 import type { ConsumerDefinition, Message } from '../consumer/types.js'
+import { splitVirtual, WindowProgress } from '../consumer/virtual-partitions.js'
 import { KarafkaError } from '../errors/index.js'
 import type { Logger } from '../instrumentation/logger.js'
 import { createLocalInvoker, loadHandlers } from '../invokers/local.js'
@@ -39,6 +40,8 @@ export interface ConsumeResult {
   error?: Error
   /** What the handler logged through ctx.logger. */
   logs: { level: string; message: string; fields?: Record<string, unknown> }[]
+  /** The handler calls, in the order they started: one per partition, or one per virtual partition on a route with virtualPartitions. */
+  batches: { partition: number; virtualPartition?: number; offsets: string[] }[]
 }
 
 /** One route's handler, run on the messages produced to its topic. */
@@ -46,7 +49,11 @@ export interface TestConsumer {
   readonly route: Route
   /** Messages produced to the topic and not consumed yet. */
   readonly pending: Message[]
-  /** Runs the handler once on every pending message of the topic (one batch per partition), like the poller. */
+  /**
+   * Runs the handler once on every pending message of the topic, like the poller: one batch
+   * per partition, or, on a route with virtualPartitions, one batch per virtual partition, all
+   * of a partition's at once. `consumed` is then the last offset below the first one not handled.
+   */
   consume(options?: { attempt?: number; signal?: AbortSignal }): Promise<ConsumeResult>
 }
 
@@ -94,20 +101,40 @@ export class TestHarness {
         harness.pending.set(topic, [])
         const logs: ConsumeResult['logs'] = []
         const logger = captureLogger(logs)
+        const batches: ConsumeResult['batches'] = []
+        const settings = route.virtualPartitions && route.virtualPartitions.max > 1 ? route.virtualPartitions : undefined
         let consumed: string | undefined
         for (const partition of [...new Set(records.map((r) => r.partition))]) {
           const batch = records.filter((r) => r.partition === partition)
           const messages = batch.map((r) => harness.decode(r))
-          const result = await invoker.invoke({
-            route,
-            messages,
-            records: batch,
-            context: { group, topic, partition, attempt, logger, signal },
-          })
-          consumed = result.consumed
-          if (result.error) return { consumed, error: result.error, logs }
+          const recordAt = new Map(batch.map((r) => [r.offset, r]))
+          const groups = settings
+            ? splitVirtual(messages, settings, harness.getTopology().topics[topic]?.key)
+            : [{ virtualPartition: undefined, messages }]
+          const results = await Promise.all(
+            groups.map(({ virtualPartition, messages: part }) => {
+              batches.push({
+                partition,
+                ...(virtualPartition === undefined ? {} : { virtualPartition }),
+                offsets: part.map((m) => m.offset),
+              })
+              return invoker.invoke({
+                route,
+                messages: part,
+                records: part.map((m) => recordAt.get(m.offset)!),
+                context: { group, topic, partition, attempt, logger, signal },
+              })
+            }),
+          )
+          const progress = new WindowProgress(messages.map((m) => m.offset))
+          for (const [i, { consumed: upTo }] of results.entries()) {
+            if (upTo !== undefined) progress.add(groups[i]!.messages.filter((m) => BigInt(m.offset) <= BigInt(upTo)).map((m) => m.offset))
+          }
+          consumed = progress.upTo
+          const failed = results.find((result) => result.error)
+          if (failed) return { consumed, error: failed.error!, logs, batches }
         }
-        return { consumed, logs }
+        return { consumed, logs, batches }
       },
     }
   }

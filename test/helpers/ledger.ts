@@ -17,13 +17,17 @@ export interface LedgerEntry {
 
 /**
  * A handler that appends `runner partition offset key seq` per message to the file named by
- * the LEDGER environment variable (or `file`); `runner` is the process id. By default the
+ * the LEDGER environment variable (or the one `fileEnv` names, or `file`); `runner` is the process id. By default the
  * batch's lines go in one write once `before` has run; with `perMessage`, each message is
  * written as it is handled, after `perMessage` runs (`index` in scope), as a handler with a
  * side effect per message does. `messages` and `ctx` are in scope of both.
  */
-export function ledgerHandler(group: string, topic: string, options: { before?: string; perMessage?: string; file?: string } = {}): string {
-  const file = options.file ? JSON.stringify(options.file) : 'process.env.LEDGER!'
+export function ledgerHandler(
+  group: string,
+  topic: string,
+  options: { before?: string; perMessage?: string; file?: string; fileEnv?: string } = {},
+): string {
+  const file = options.file ? JSON.stringify(options.file) : `process.env.${options.fileEnv ?? 'LEDGER'}!`
   const line = "String(process.pid) + ' ' + m.partition + ' ' + m.offset + ' ' + m.key + ' ' + m.payload.seq + '\\n'"
   const body =
     options.perMessage === undefined

@@ -1,6 +1,7 @@
 // Crash: `karafka server` is killed with SIGKILL at random moments while messages flow, and
-// started again each time. After the last restart every message has been handled at least
-// once, each runner saw each key's sequence in order, and the duplicates stay within what the
+// started again each time. Two groups read the topic in the same server: one plainly, one with
+// virtual partitions. After the last restart every message has been handled at least once by
+// each, each runner saw each key's sequence in order, and the duplicates stay within what the
 // killed runners had in flight. KARAFKA_SOAK=1 runs the long form; KARAFKA_SEED repeats a run.
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -17,6 +18,8 @@ const MESSAGES = SOAK ? 100_000 : 20_000
 const KILLS = SOAK ? 10 : 3
 const PARTITIONS = 6
 const MAX_SIZE = 100
+/** The virtual-partitioned group: batches of 10, 8 virtual partitions, so windows of up to 320 messages. */
+const VP = { maxSize: 10, max: 8, windowBatches: 4 }
 const SEED = Number(process.env.KARAFKA_SEED ?? Math.floor(Math.random() * 1e9))
 
 function startServer(
@@ -26,7 +29,7 @@ function startServer(
 ): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
   const child = spawn(process.execPath, [BIN, 'server', '--manifest', path.join(app.dir, 'karafka.yml')], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LEDGER: ledger, KARAFKA_LOG_LEVEL: 'warn' },
+    env: { ...process.env, LEDGER: ledger, LEDGER_VP: `${ledger}.vp`, KARAFKA_LOG_LEVEL: 'warn' },
   })
   let output = ''
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
@@ -56,7 +59,7 @@ describe(`crash: SIGKILL ${KILLS} times while ${MESSAGES} messages flow (seed ${
 
   it('loses nothing, keeps each key in order within a run, and bounds the duplicates', async (t) => {
     const random = seeded(SEED)
-    const [topic, group] = [uniqueName('crash'), uniqueName('crash-group')]
+    const [topic, group, vpGroup] = [uniqueName('crash'), uniqueName('crash-group'), uniqueName('crash-vp')]
     app = await createTestApp(
       'crash',
       `app:
@@ -74,9 +77,18 @@ consumerGroups:
     heartbeatIntervalMs: 1000
     topics:
       ${topic}: { handler: handlers/ledger.ts, batch: { maxSize: ${MAX_SIZE} } }
+  ${vpGroup}:
+    sessionTimeoutMs: 6000
+    heartbeatIntervalMs: 1000
+    topics:
+      ${topic}: { handler: handlers/ledger-vp.ts, batch: { maxSize: ${VP.maxSize} }, virtualPartitions: { max: ${VP.max} } }
 `,
       {
         'handlers/ledger.ts': ledgerHandler(group, topic, {
+          perMessage: 'if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5))',
+        }),
+        'handlers/ledger-vp.ts': ledgerHandler(vpGroup, topic, {
+          fileEnv: 'LEDGER_VP',
           perMessage: 'if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5))',
         }),
       },
@@ -123,22 +135,34 @@ consumerGroups:
 
     const last = startServer(app, ledger, running)
     const started = Date.now()
-    await waitFor('the last run to catch up', async () => (await groupLag(group, topic)) === 0, SOAK ? 300_000 : 120_000)
+    await waitFor(
+      'the last run to catch up',
+      async () => (await groupLag(group, topic)) === 0 && (await groupLag(vpGroup, topic)) === 0,
+      SOAK ? 300_000 : 120_000,
+    )
     const catchUpMs = Date.now() - started
     last.child.kill('SIGTERM')
     assert.equal(await last.exited, 0, last.output())
 
     const check = checkLedger(readLedger(ledger), source.produced)
+    const vpCheck = checkLedger(readLedger(`${ledger}.vp`), source.produced)
     const bound = KILLS * PARTITIONS * 3 * MAX_SIZE
+    // A killed run leaves at most its window per partition handled but not committed, and the previous window's last commit in flight.
+    const vpBound = KILLS * PARTITIONS * 2 * VP.maxSize * VP.max * VP.windowBatches
     t.diagnostic(
-      `crash: ${check.produced} produced, ${check.handled} handled, ${check.unique} unique, ${check.duplicates} duplicates over ${KILLS} kills (bound ${bound}); time to first message after a restart: ${recoveries.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s; last run caught up in ${(catchUpMs / 1000).toFixed(1)} s; seed ${SEED}`,
+      `crash: ${check.produced} produced, ${check.handled} handled, ${check.unique} unique, ${check.duplicates} duplicates over ${KILLS} kills (bound ${bound}); with virtual partitions (max ${VP.max}): ${vpCheck.handled} handled, ${vpCheck.unique} unique, ${vpCheck.duplicates} duplicates (bound ${vpBound}); time to first message after a restart: ${recoveries.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s; last run caught up in ${(catchUpMs / 1000).toFixed(1)} s; seed ${SEED}`,
     )
-    assert.deepEqual(check.lost, [], 'no message lost')
-    assert.equal(check.unique, check.produced)
-    assert.deepEqual(check.outOfOrder, [], 'each run saw each key in order, one by one')
-    assert.ok(
-      check.duplicates <= bound,
-      `${check.duplicates} duplicates is more than the ${bound} the killed runs could have had in flight`,
-    )
+    for (const [name, result, limit] of [
+      ['plain', check, bound],
+      ['virtual partitions', vpCheck, vpBound],
+    ] as const) {
+      assert.deepEqual(result.lost, [], `${name}: no message lost`)
+      assert.equal(result.unique, result.produced, name)
+      assert.deepEqual(result.outOfOrder, [], `${name}: each run saw each key in order, one by one`)
+      assert.ok(
+        result.duplicates <= limit,
+        `${name}: ${result.duplicates} duplicates is more than the ${limit} the killed runs could have had in flight`,
+      )
+    }
   })
 })

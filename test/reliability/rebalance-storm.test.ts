@@ -1,6 +1,7 @@
 // Rebalance storm: three pollers of one group; every few seconds one leaves and another joins
 // while messages flow and handlers take a while. Every commit any of them makes is checked
 // at the moment it is made: each message before the committed offset must have been handled.
+// Each poller runs a second group on the same topic with virtual partitions, checked the same way.
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -14,9 +15,21 @@ const CHANGES = SOAK ? 40 : 8
 const SEED = Number(process.env.KARAFKA_SEED ?? Math.floor(Math.random() * 1e9))
 
 declare global {
-  var stormLedger: LedgerEntry[]
-  var stormHandled: Record<number, Set<number>>
+  var stormLedger: Record<string, LedgerEntry[]>
+  var stormHandled: Record<string, Record<number, Set<number>>>
 }
+
+/** Records into the group's ledger after a random wait of up to 40 ms. */
+const stormHandler = (group: string, topic: string) => `import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('${group}', '${topic}', async (messages) => {
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * 40))
+  for (const m of messages) {
+    if (m.event !== 'tick') continue
+    globalThis.stormLedger['${group}'].push({ runner: 'storm', partition: m.partition, offset: Number(m.offset), key: m.payload.id, seq: m.payload.seq })
+    ;(globalThis.stormHandled['${group}'][m.partition] ??= new Set()).add(Number(m.offset))
+  }
+})
+`
 
 describe(`rebalance storm: ${CHANGES} leaves and joins among three pollers (seed ${SEED})`, () => {
   let app: TestApp | undefined
@@ -28,9 +41,9 @@ describe(`rebalance storm: ${CHANGES} leaves and joins among three pollers (seed
 
   it('loses nothing and never commits past unprocessed work', async (t) => {
     const random = seeded(SEED)
-    const [topic, group] = [uniqueName('storm'), uniqueName('storm-group')]
-    globalThis.stormLedger = []
-    globalThis.stormHandled = {}
+    const [topic, group, vpGroup] = [uniqueName('storm'), uniqueName('storm-group'), uniqueName('storm-vp')]
+    globalThis.stormLedger = { [group]: [], [vpGroup]: [] }
+    globalThis.stormHandled = { [group]: {}, [vpGroup]: {} }
     app = await createTestApp(
       'storm',
       `app:
@@ -49,25 +62,19 @@ consumerGroups:
     heartbeatIntervalMs: 500
     topics:
       ${topic}: { handler: handlers/storm.ts, batch: { maxSize: 20 } }
+  ${vpGroup}:
+    sessionTimeoutMs: 6000
+    heartbeatIntervalMs: 500
+    topics:
+      ${topic}: { handler: handlers/storm-vp.ts, batch: { maxSize: 5 }, virtualPartitions: { max: 8 } }
 `,
-      {
-        'handlers/storm.ts': `import { defineConsumer } from '../generated/karafka.js'
-export default defineConsumer('${group}', '${topic}', async (messages) => {
-  await new Promise((resolve) => setTimeout(resolve, Math.random() * 40))
-  for (const m of messages) {
-    if (m.event !== 'tick') continue
-    globalThis.stormLedger.push({ runner: 'storm', partition: m.partition, offset: Number(m.offset), key: m.payload.id, seq: m.payload.seq })
-    ;(globalThis.stormHandled[m.partition] ??= new Set()).add(Number(m.offset))
-  }
-})
-`,
-      },
+      { 'handlers/storm.ts': stormHandler(group, topic), 'handlers/storm-vp.ts': stormHandler(vpGroup, topic) },
     )
     // The first offset below a commit that no handler has finished, if any.
     const violations: string[] = []
-    let commits = 0
-    const handledBelow = (partition: number, offset: number) => {
-      const handled = globalThis.stormHandled[partition] ?? new Set()
+    const commits: Record<string, number> = {}
+    const handledBelow = (group: string, partition: number, offset: number) => {
+      const handled = globalThis.stormHandled[group]![partition] ?? new Set()
       for (let o = 0; o < offset; o++) if (!handled.has(o)) return o
       return undefined
     }
@@ -76,11 +83,11 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
     const join = async () => {
       const server = await app!.start()
       server.monitor.subscribe('rebalance.partitions_revoked', () => void revocations++)
-      server.monitor.subscribe('offsets.committed', ({ partition, offset }) => {
-        commits++
-        const missing = handledBelow(partition, Number(offset))
+      server.monitor.subscribe('offsets.committed', ({ group: committer, partition, offset }) => {
+        commits[committer] = (commits[committer] ?? 0) + 1
+        const missing = handledBelow(committer, partition, Number(offset))
         if (missing !== undefined && violations.length < 10)
-          violations.push(`committed ${topic}/${partition} at ${offset} before offset ${missing} was handled`)
+          violations.push(`${committer} committed ${topic}/${partition} at ${offset} before offset ${missing} was handled`)
       })
       members.push(server)
     }
@@ -108,15 +115,22 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
     producing = false
     await producer
     while (members.length < 3) await join()
-    await waitFor('the group to catch up', async () => (await groupLag(group, topic)) === 0, 120_000)
+    await waitFor(
+      'the groups to catch up',
+      async () => (await groupLag(group, topic)) === 0 && (await groupLag(vpGroup, topic)) === 0,
+      120_000,
+    )
 
-    const check = checkLedger(globalThis.stormLedger, source.produced)
+    const check = checkLedger(globalThis.stormLedger[group]!, source.produced)
+    const vpCheck = checkLedger(globalThis.stormLedger[vpGroup]!, source.produced)
     t.diagnostic(
-      `rebalance storm: ${check.produced} produced, ${check.handled} handled, ${check.duplicates} duplicates, ${commits} commits checked, ${revocations} revocations over ${CHANGES} membership changes; seed ${SEED}`,
+      `rebalance storm: ${check.produced} produced, ${check.handled} handled, ${check.duplicates} duplicates, ${commits[group] ?? 0} commits checked; with virtual partitions (max 8): ${vpCheck.handled} handled, ${vpCheck.duplicates} duplicates, ${commits[vpGroup] ?? 0} commits checked; ${revocations} revocations over ${CHANGES} membership changes; seed ${SEED}`,
     )
     assert.deepEqual(violations, [], 'no commit past unprocessed work')
-    assert.deepEqual(check.lost, [], 'no message lost')
-    assert.equal(check.unique, check.produced)
-    assert.ok(commits > 0 && revocations > 0, 'the storm did rebalance and commit')
+    for (const result of [check, vpCheck]) {
+      assert.deepEqual(result.lost, [], 'no message lost')
+      assert.equal(result.unique, result.produced)
+    }
+    assert.ok((commits[group] ?? 0) > 0 && (commits[vpGroup] ?? 0) > 0 && revocations > 0, 'the storm did rebalance and commit')
   })
 })

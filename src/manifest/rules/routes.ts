@@ -4,7 +4,11 @@ import type { RuleIssue } from './rule-issue.js'
 
 const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs']
 
-/** Every route names a declared topic, a handler module inside the project, the lambda block it needs, and a dead-letter topic other than its own. */
+/**
+ * Every route names a declared topic, a handler module inside the project, the lambda block
+ * it needs, a dead-letter topic other than its own, and virtual partitions by a field its
+ * topic's events have.
+ */
 export function checkRoutes(raw: Record<string, unknown>, topics: Record<string, unknown>): RuleIssue[] {
   const issues: RuleIssue[] = []
   const groups = isPlainObject(raw.consumerGroups) ? raw.consumerGroups : {}
@@ -41,6 +45,21 @@ export function checkRoutes(raw: Record<string, unknown>, topics: Record<string,
           hint: `name another topic, such as ${topic}.dlq; failed messages would otherwise come straight back`,
         })
       }
+      const by = isPlainObject(route.virtualPartitions) ? route.virtualPartitions.by : undefined
+      const events = isPlainObject(topics[topic]) ? topics[topic].events : undefined
+      if (
+        typeof by === 'string' &&
+        by !== 'key' &&
+        isPlainObject(events) &&
+        !Object.values(events).some((fields) => hasField(fields, by))
+      ) {
+        issues.push({
+          path: [...routePath, 'virtualPartitions', 'by'],
+          at: 'value',
+          message: `no event of topic "${topic}" has the field "${by}"`,
+          hint: `name a field of its events (${Object.keys(events).join(', ')}), or use by: key; messages without the value all go to one virtual partition`,
+        })
+      }
     }
   }
   return issues
@@ -61,4 +80,15 @@ function handlerProblem(handler: string): { message: string; hint: string } | un
     }
   }
   return undefined
+}
+
+/** Whether an event's fields have the (dot) path, required or optional. */
+function hasField(fields: unknown, dotPath: string): boolean {
+  let spec: unknown = fields
+  for (const name of dotPath.split('.')) {
+    if (!isPlainObject(spec)) return false
+    spec = name in spec ? spec[name] : spec[`${name}?`]
+    if (spec === undefined) return false
+  }
+  return true
 }

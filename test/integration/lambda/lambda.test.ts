@@ -29,7 +29,13 @@ const lines = (app: TestApp, topic: string) => {
 
 describe('the Lambda backend through karafka lambda serve (real broker)', () => {
   const group = uniqueName('lambda')
-  const [basic, partial, slow, busy] = [uniqueName('basic'), uniqueName('partial'), uniqueName('slow'), uniqueName('busy')]
+  const [basic, partial, slow, busy, fanout] = [
+    uniqueName('basic'),
+    uniqueName('partial'),
+    uniqueName('slow'),
+    uniqueName('busy'),
+    uniqueName('fanout'),
+  ]
   let app: TestApp
   let serve: LambdaServer
   const route = (topic: string, extra = '') =>
@@ -51,10 +57,10 @@ lambda:
   functionPrefix: t-
   timeout: 2
 topics:
-${topic(basic)}${topic(partial)}${topic(slow)}${topic(busy, 3)}consumerGroups:
+${topic(basic)}${topic(partial)}${topic(slow)}${topic(busy, 3)}${topic(fanout)}consumerGroups:
   ${group}:
     topics:
-${route(basic)}${route(partial)}${route(slow, `, deadLetter: ${slow}.dlq, batch: { maxSize: 1 }`)}${route(busy)}`,
+${route(basic)}${route(partial)}${route(slow, `, deadLetter: ${slow}.dlq, batch: { maxSize: 1 }`)}${route(busy)}${route(fanout, ', batch: { maxSize: 2 }, virtualPartitions: { max: 4 }')}`,
       {
         [`handlers/${basic}.ts`]: handler(group, basic, 'for (const m of messages) log(m)'),
         [`handlers/${partial}.ts`]: handler(
@@ -68,6 +74,7 @@ ${route(basic)}${route(partial)}${route(slow, `, deadLetter: ${slow}.dlq, batch:
           'for (const m of messages) { log(m); if (m.payload.n === 13) await new Promise((r) => setTimeout(r, 10000)) }',
         ),
         [`handlers/${busy}.ts`]: handler(group, busy, 'for (const m of messages) log(m); await new Promise((r) => setTimeout(r, 400))'),
+        [`handlers/${fanout}.ts`]: handler(group, fanout, 'for (const m of messages) log(m); await new Promise((r) => setTimeout(r, 300))'),
       },
     )
     process.env.KARAFKA_TEST_DIR = app.dir
@@ -196,5 +203,33 @@ ${route(basic)}${route(partial)}${route(slow, `, deadLetter: ${slow}.dlq, batch:
       'throttling never counted as an attempt',
     )
     assert.equal((app.events['dead_letter_queue.dispatched'] ?? []).filter((d) => d.topic === busy).length, 0)
+  })
+
+  it('virtual partitions fan one partition out over concurrent invocations, one event each, every key in order', async () => {
+    for (let n = 0; n < 24; n++) await send(fanout, { id: `k${n % 8}`, n })
+    await run(undefined, [fanout], () => lines(app, fanout).length >= 24)
+    const handled = lines(app, fanout)
+    assert.deepEqual(
+      handled.map((l) => l.n).sort((a, b) => a - b),
+      Array.from({ length: 24 }, (_, n) => n),
+      'every message once',
+    )
+    for (let k = 0; k < 8; k++) {
+      const ns = handled.filter((l) => l.n % 8 === k).map((l) => l.n)
+      assert.deepEqual(ns, [k, k + 8, k + 16], `key k${k} in order`)
+    }
+    let inFlight = 0
+    let most = 0
+    for (const [event, payload] of app.timeline) {
+      if ((event !== 'consumer.consume' && event !== 'consumer.consumed') || payload.topic !== fanout) continue
+      assert.equal(typeof payload.virtualPartition, 'number')
+      inFlight += event === 'consumer.consume' ? 1 : -1
+      most = Math.max(most, inFlight)
+    }
+    assert.ok(most > 1, `invocations of one partition ran at once (at most ${most})`)
+    const invoked = (app.events['lambda.invoked'] ?? []).filter((e) => e.topic === fanout)
+    assert.ok(invoked.length >= 12, `one invocation per virtual partition batch of at most 2 (${invoked.length})`)
+    const commits = (app.events['offsets.committed'] ?? []).filter((c) => c.topic === fanout).map((c) => BigInt(c.offset))
+    assert.equal(commits.at(-1), 24n)
   })
 })

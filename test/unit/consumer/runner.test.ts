@@ -6,6 +6,7 @@ import { describe, it } from 'node:test'
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs'
 import { z } from 'zod'
 import { BatchRunner } from '../../../src/consumer/runner.js'
+import { stableHash } from '../../../src/consumer/virtual-partitions.js'
 import type { EventName, EventPayloads } from '../../../src/instrumentation/events.js'
 import { Monitor } from '../../../src/instrumentation/monitor.js'
 import type { InvokeRequest, InvokeResult } from '../../../src/invokers/invoker.js'
@@ -35,12 +36,12 @@ function route(over: Partial<Route> = {}): Route {
   }
 }
 
-/** Kafka messages from offset 0: a number is a valid job, a string is a raw (invalid) value. */
-function messages(values: (number | string)[]): KafkaMessage[] {
+/** Kafka messages from offset 0: a number is a valid job (keyed by `keyOf`), a string is a raw (invalid) value. */
+function messages(values: (number | string)[], keyOf: (n: number) => string = () => 'k'): KafkaMessage[] {
   return values.map((v, i) => ({
     offset: String(i),
-    key: Buffer.from('k'),
-    value: Buffer.from(typeof v === 'number' ? JSON.stringify({ event_name: 'job', payload: { id: 'k', n: v } }) : v),
+    key: Buffer.from(typeof v === 'number' ? keyOf(v) : 'k'),
+    value: Buffer.from(typeof v === 'number' ? JSON.stringify({ event_name: 'job', payload: { id: keyOf(v), n: v } }) : v),
     timestamp: '1700000000000',
     headers: { event_name: 'job' },
     attributes: 0,
@@ -55,9 +56,11 @@ function harness(
     invoke?: (request: InvokeRequest) => Promise<InvokeResult>
     commitFailures?: number
     heartbeat?: () => Promise<void>
+    keyOf?: (n: number) => string
   } = {},
 ) {
-  const calls: { offsets: string[]; attempt: number }[] = []
+  const calls: { offsets: string[]; attempt: number; virtualPartition?: number }[] = []
+  const concurrency = { now: 0, most: 0 }
   const commits: string[] = []
   const seeks: string[] = []
   const resumes: number[] = []
@@ -80,7 +83,12 @@ function harness(
     invoker: {
       invoke: async (request) => {
         calls.push({ offsets: request.messages.map((m) => m.offset), attempt: request.context.attempt })
-        return options.invoke ? options.invoke(request) : { consumed: request.messages.at(-1)?.offset }
+        concurrency.most = Math.max(concurrency.most, ++concurrency.now)
+        try {
+          return await (options.invoke ? options.invoke(request) : { consumed: request.messages.at(-1)?.offset })
+        } finally {
+          concurrency.now--
+        }
       },
     },
     monitor,
@@ -95,7 +103,7 @@ function harness(
     heartbeatIntervalMs: 5,
     shutdownSignal: shutdown.signal,
   })
-  const all = messages(values)
+  const all = messages(values, options.keyOf)
   // Like kafkajs, the next batch starts where the runner last sought to.
   const batch = { topic: TOPIC, partition: 0, messages: all }
   const payload = {
@@ -120,6 +128,7 @@ function harness(
     },
     runner,
     calls,
+    concurrency,
     commits,
     seeks,
     resumes,
@@ -322,3 +331,165 @@ describe('the batch runner (fake consumer)', { timeout: 10_000 }, () => {
     assert.deepEqual(t.resumes, [])
   })
 })
+
+describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
+  const vp = { virtualPartitions: { by: 'key', max: 4, distribution: 'consistent' as const }, batch: { maxSize: 2, maxWaitMs: 50 } }
+  const keys = (n: number) => `key-${n % 6}`
+  const slow =
+    (ms: number) =>
+    async (r: InvokeRequest): Promise<InvokeResult> => {
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      return { consumed: r.messages.at(-1)!.offset }
+    }
+  const keyOfOffset = (values: number[]) => (offset: string) => keys(values[Number(offset)]!)
+
+  it('spreads a window over virtual partitions by key: they run at once, each in offset order, and the commit covers the window', async () => {
+    const values = Array.from({ length: 24 }, (_, i) => i)
+    const t = harness(values, { route: vp, keyOf: keys, invoke: slow(20) })
+    await t.run()
+    assert.ok(t.concurrency.most > 1, `handler calls ran at once (at most ${t.concurrency.most})`)
+    const ofKey = keyOfOffset(values)
+    for (const call of t.calls) {
+      assert.ok(call.offsets.length <= 2, 'each call takes at most batch.maxSize')
+      assert.deepEqual(
+        [...call.offsets].sort((a, b) => Number(a) - Number(b)),
+        call.offsets,
+        'offset order inside a call',
+      )
+      assert.equal(new Set(call.offsets.map((o) => stableBucket(ofKey(o)))).size, 1, 'one virtual partition per call')
+    }
+    const handled = t.calls.flatMap((c) => c.offsets)
+    assert.deepEqual(
+      [...handled].sort((a, b) => Number(a) - Number(b)),
+      values.map(String),
+      'every message once',
+    )
+    for (const key of new Set(values.map(keys))) {
+      const ofThisKey = handled.filter((o) => ofKey(o) === key)
+      assert.deepEqual(
+        ofThisKey,
+        [...ofThisKey].sort((a, b) => Number(a) - Number(b)),
+        `${key} in offset order`,
+      )
+    }
+    assert.equal(t.commits.at(-1), '24')
+    assert.ok((t.events['consumer.consume'] ?? []).every((e) => typeof e.virtualPartition === 'number'))
+  })
+
+  it('a failure in one virtual partition commits only below the lowest message not handled, then retries collapsed without what the others finished', async () => {
+    const values = Array.from({ length: 12 }, (_, i) => i)
+    let failOnce = true
+    const t = harness(values, {
+      route: vp,
+      keyOf: keys,
+      invoke: async (r) => {
+        const bad = r.messages.find((m) => m.tombstone === false && (m.payload as { n: number }).n === 7)
+        if (bad && failOnce) {
+          failOnce = false
+          return { consumed: undefined, error: new Error('7 failed once') }
+        }
+        return { consumed: r.messages.at(-1)!.offset }
+      },
+    })
+    await t.run()
+    const firstRound = t.calls.flatMap((c) => c.offsets)
+    const lowestNotDone = Math.min(...t.calls.filter((c) => c.offsets.includes('7')).map((c) => Number(c.offsets[0])))
+    assert.equal(t.commits.at(-1), lowestNotDone > 0 ? String(lowestNotDone) : undefined, 'committed up to the lowest message not handled')
+    assert.ok(
+      t.commits.every((c) => Number(c) <= lowestNotDone),
+      'never past it',
+    )
+    assert.deepEqual(t.seeks, [String(lowestNotDone)])
+    await until('the resume', () => t.resumes.length === 1)
+    const before = t.calls.length
+    await t.run()
+    const retried = t.calls.slice(before).flatMap((c) => c.offsets)
+    const doneByOthers = firstRound.filter(
+      (o) => Number(o) > lowestNotDone && !t.calls.slice(0, before).some((c) => c.offsets.includes(o) && c.offsets.includes('7')),
+    )
+    for (const o of doneByOthers)
+      assert.ok(!retried.includes(o) || Number(o) > 11, `offset ${o}, finished by another virtual partition, is not handed over again`)
+    const collapsed = retried.filter((o) => Number(o) <= 11) // the window: the whole batch
+    assert.deepEqual(
+      collapsed,
+      [...collapsed].sort((a, b) => Number(a) - Number(b)),
+      'the collapsed retry is in offset order',
+    )
+    assert.ok(retried.includes('7'))
+    assert.equal(t.commits.at(-1), '12', 'then everything is committed')
+    const handledTwice = values.map(String).filter((o) => t.calls.flatMap((c) => c.offsets).filter((x) => x === o).length > 1)
+    assert.deepEqual(
+      handledTwice.filter((o) => !t.calls.slice(0, before).some((c) => c.offsets.includes(o) && c.offsets.includes('7'))),
+      [],
+      'only messages of the failed call are handled again',
+    )
+  })
+
+  it('ctx.markAsConsumed works inside a virtual partition: a failure after a mark commits up to the mark', async () => {
+    let failOnce = true
+    const t = harness(eight, {
+      route: vp,
+      invoke: async (r) => {
+        if (failOnce && r.messages.some((m) => m.offset === '3')) {
+          failOnce = false
+          return { consumed: '2', error: new Error('failed after marking 2') }
+        }
+        return { consumed: r.messages.at(-1)!.offset }
+      },
+    })
+    await t.run()
+    assert.deepEqual(t.calls[1]?.offsets, ['2', '3'], 'one key: one virtual partition, in chunks of batch.maxSize')
+    assert.deepEqual(t.commits, ['2', '3'], 'committed as the window goes, then up to the mark')
+    assert.deepEqual(t.seeks, ['3'])
+  })
+
+  /** A handler that waits until its signal aborts (or a second passes), recording the signals it was given. */
+  const waitForAbort = (signals: AbortSignal[], onFirst: () => void) => async (r: InvokeRequest) => {
+    signals.push(r.context.signal)
+    if (signals.length === 1) setTimeout(onFirst, 10)
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, 1000)
+      r.context.signal.addEventListener('abort', () => resolve(clearTimeout(timer)))
+    })
+    return { consumed: r.messages.at(-1)!.offset }
+  }
+  const eight = Array.from({ length: 8 }, (_, i) => i)
+  const virtualPartitionsOf = (values: number[]) => new Set(values.map((v) => stableBucket(keys(v)))).size
+
+  it('a rebalance during a window aborts every virtual partition through ctx.signal and commits nothing', async () => {
+    const signals: AbortSignal[] = []
+    const t = harness(eight, { route: vp, keyOf: keys, invoke: waitForAbort(signals, () => t.rebalance()) })
+    await t.run()
+    assert.equal(signals.length, virtualPartitionsOf(eight), 'one call per virtual partition, all at once')
+    assert.ok(
+      signals.every((s) => s.aborted && (s.reason as { code?: string }).code === 'PARTITION_REVOKED'),
+      'every call was aborted',
+    )
+    assert.deepEqual(t.commits, [])
+    assert.deepEqual(t.resolved, [])
+  })
+
+  it('the shutdown timeout aborts every virtual partition; what finished in order before it is kept', async () => {
+    const signals: AbortSignal[] = []
+    const t = harness(eight, {
+      route: vp,
+      keyOf: keys,
+      invoke: waitForAbort(signals, () => t.shutdown(new Error('shutdown timeout'))),
+    })
+    await t.run()
+    assert.equal(signals.length, virtualPartitionsOf(eight))
+    assert.ok(signals.every((s) => s.aborted))
+    assert.equal(t.calls.length, signals.length, 'no call starts after the shutdown')
+    // The calls returned (as a handler ignoring its signal would): the commit covers them up to the first offset not handled.
+    const handled = new Set(t.calls.flatMap((c) => c.offsets))
+    const firstNotHandled = eight.findIndex((i) => !handled.has(String(i)))
+    assert.ok(firstNotHandled > 0 && firstNotHandled < 8, `a gap to commit below (first not handled: ${firstNotHandled})`)
+    assert.equal(t.commits.at(-1), String(firstNotHandled))
+    assert.ok(t.commits.every((c) => Number(c) <= firstNotHandled))
+  })
+})
+
+/** The virtual partition index the runner uses for a key (max 4). */
+function stableBucket(key: string): number {
+  return stableHash(key) % 4
+}

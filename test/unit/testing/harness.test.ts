@@ -50,4 +50,33 @@ describe('karafka-ts/testing on the example app (no broker)', () => {
     await assert.rejects(t.consumerFor('example', 'nope'), /no route example\/nope/)
     assert.equal(path.basename(users.route.handler), 'users.ts')
   })
+
+  it("spreads a batch over the route's virtual partitions by key, each customer's orders in order in one of them", async () => {
+    const t = createTestHarness({ manifest })
+    const consumer = await t.consumerFor('example', 'orders')
+    assert.deepEqual(consumer.route.virtualPartitions, { by: 'key', max: 8, distribution: 'consistent' })
+    const customers = Array.from({ length: 12 }, (_, i) => `c-${i}`)
+    for (let round = 0; round < 3; round++)
+      for (const customerId of customers)
+        t.produce('orders', 'order_completed', { orderId: `o-${round}-${customerId}`, customerId, total: round, items: [] })
+    const result = await consumer.consume()
+    assert.equal(result.error, undefined)
+    assert.equal(result.consumed, '35')
+    assert.ok(result.batches.length > 1 && result.batches.length <= 8, `${result.batches.length} virtual partitions`)
+    const batchOf = new Map<string, number>()
+    for (const [i, batch] of result.batches.entries()) {
+      assert.equal(typeof batch.virtualPartition, 'number')
+      assert.deepEqual(
+        batch.offsets,
+        [...batch.offsets].sort((a, b) => Number(a) - Number(b)),
+        'offset order in a virtual partition',
+      )
+      for (const offset of batch.offsets) batchOf.set(offset, i)
+    }
+    for (const [c] of customers.entries()) {
+      const offsets = [c, c + 12, c + 24].map(String)
+      assert.equal(new Set(offsets.map((o) => batchOf.get(o))).size, 1, `customer c-${c} in one virtual partition`)
+    }
+    assert.equal(t.producedMessages.length, 36, 'one invoice per order')
+  })
 })

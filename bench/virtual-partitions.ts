@@ -1,0 +1,147 @@
+// Key-level parallelism: the same route with and without virtual partitions, in one run on one
+// topic (pre-produced ticks, many keys), each side from the start with a fresh group.
+// - local: a handler that waits 20 ms per call (a stand-in for I/O), 6 partitions;
+// - lambda: the same through `karafka lambda serve` (a process per invocation, as the local
+//   endpoint runs functions), 1 partition: invocations in flight and messages/s.
+import { buildFunctions, lambdaRoutes } from '../src/lambda/build.js'
+import { startLambdaServer } from '../src/lambda/serve.js'
+import { createTestApp, type TestApp } from '../test/helpers/app.js'
+import { uniqueName } from '../test/helpers/kafka.js'
+import { rate, tickTopicYaml } from './data.js'
+
+export interface VirtualPartitionsSide {
+  msgPerSec: number
+  /** Handler calls (or invocations) of one partition running at once, at most. */
+  mostInFlightPerPartition: number
+  calls: number
+}
+
+export interface VirtualPartitionsFigure {
+  backend: 'local' | 'lambda'
+  messages: number
+  partitions: number
+  batchMaxSize: number
+  handlerWaitMs: number
+  max: number
+  without: VirtualPartitionsSide
+  /** virtualPartitions: { max } (distribution consistent, the default) */
+  with: VirtualPartitionsSide
+  /** virtualPartitions: { max, distribution: balanced } */
+  balanced: VirtualPartitionsSide
+  /** with / without */
+  ratio: number
+  /** balanced / without */
+  balancedRatio: number
+}
+
+const handler = (group: string, topic: string, waitMs: number) =>
+  `import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('${group}', '${topic}', async () => {
+  await new Promise((resolve) => setTimeout(resolve, ${waitMs}))
+})
+`
+
+/**
+ * One topic of `messages` ticks (keys k0..k999) and three groups on it, one route each: the same
+ * route without virtual partitions, with `virtualPartitions: { max }`, and with
+ * `distribution: balanced` too. `produce` fills the topic.
+ */
+export async function benchVirtualPartitions(options: {
+  backend: 'local' | 'lambda'
+  messages: number
+  partitions: number
+  batchMaxSize: number
+  handlerWaitMs: number
+  max: number
+  produce: (topic: string, count: number) => Promise<number>
+}): Promise<VirtualPartitionsFigure> {
+  const { backend, messages, partitions, batchMaxSize, handlerWaitMs, max } = options
+  const topic = uniqueName('vpbench')
+  const [plain, virtual, balanced] = [uniqueName('vp-without'), uniqueName('vp-with'), uniqueName('vp-balanced')]
+  const lambda = backend === 'lambda' ? ', backend: lambda' : ''
+  const route = (name: string, extra: string) =>
+    `  ${name}:\n    topics:\n      ${topic}: { handler: handlers/${name}.ts, batch: { maxSize: ${batchMaxSize}, maxWaitMs: 20 }${lambda}${extra} }\n`
+  const app = await createTestApp(
+    `vp-bench-${backend}`,
+    `app:
+  clientId: vp-bench
+  brokers: \${KAFKA_BROKERS}
+${backend === 'lambda' ? 'lambda: { region: us-east-1, functionPrefix: vpb-, timeout: 30 }\n' : ''}topics:
+${tickTopicYaml(topic).replace('partitions: 6', `partitions: ${partitions}`)}consumerGroups:
+${route(plain, '')}${route(virtual, `, virtualPartitions: { max: ${max} }`)}${route(balanced, `, virtualPartitions: { max: ${max}, distribution: balanced }`)}`,
+    {
+      [`handlers/${plain}.ts`]: handler(plain, topic, handlerWaitMs),
+      [`handlers/${virtual}.ts`]: handler(virtual, topic, handlerWaitMs),
+      [`handlers/${balanced}.ts`]: handler(balanced, topic, handlerWaitMs),
+    },
+  )
+  let serve: Awaited<ReturnType<typeof startLambdaServer>> | undefined
+  try {
+    if (backend === 'lambda') {
+      await buildFunctions(app.manifest, lambdaRoutes(app.manifest))
+      serve = await startLambdaServer({ manifest: app.manifest, port: 0 })
+      process.env.AWS_ENDPOINT_URL_LAMBDA = serve.url
+    }
+    await options.produce(topic, messages)
+    const without = await drain(app, plain, messages)
+    const withVirtual = await drain(app, virtual, messages)
+    const withBalanced = await drain(app, balanced, messages)
+    return {
+      backend,
+      messages,
+      partitions,
+      batchMaxSize,
+      handlerWaitMs,
+      max,
+      without,
+      with: withVirtual,
+      balanced: withBalanced,
+      ratio: Number((withVirtual.msgPerSec / without.msgPerSec).toFixed(2)),
+      balancedRatio: Number((withBalanced.msgPerSec / without.msgPerSec).toFixed(2)),
+    }
+  } finally {
+    await serve?.close()
+    delete process.env.AWS_ENDPOINT_URL_LAMBDA
+    await app.remove()
+  }
+}
+
+/** One group from the start of the topic until it has handled `count` messages; the clock starts at its first call. */
+async function drain(app: TestApp, group: string, count: number): Promise<VirtualPartitionsSide> {
+  let [seen, started, finished, calls, most] = [0, 0, 0, 0, 0]
+  const inFlight = new Map<number, number>()
+  const server = await app.start({ groups: [group] })
+  server.monitor.subscribe('consumer.consume', (b) => {
+    started ||= performance.now()
+    calls++
+    inFlight.set(b.partition, (inFlight.get(b.partition) ?? 0) + 1)
+    most = Math.max(most, inFlight.get(b.partition)!)
+  })
+  server.monitor.subscribe('consumer.consumed', (b) => {
+    inFlight.set(b.partition, inFlight.get(b.partition)! - 1)
+    seen += b.messages
+    if (seen >= count && !finished) finished = performance.now()
+  })
+  while (!finished) await new Promise((resolve) => setTimeout(resolve, 20))
+  await server.stop()
+  return { msgPerSec: rate(count, finished - started), mostInFlightPerPartition: most, calls }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { benchBroker } = await import('./broker.js')
+  const { produceTicks } = await import('./data.js')
+  const broker = await benchBroker()
+  const backend = (process.argv[2] ?? 'local') as 'local' | 'lambda'
+  const figure = await benchVirtualPartitions({
+    backend,
+    messages: Number(process.argv[3] ?? 6000),
+    partitions: backend === 'local' ? 6 : 1,
+    batchMaxSize: Number(process.env.BENCH_MAX_SIZE ?? (backend === 'local' ? 10 : 25)),
+    handlerWaitMs: 20,
+    max: 8,
+    produce: produceTicks,
+  })
+  console.log(JSON.stringify(figure, null, 2))
+  await broker.stop()
+  process.exit(0)
+}
