@@ -11,7 +11,7 @@ export type VirtualPartitioning = NonNullable<RouteSettings['virtualPartitions']
  * path reads the record key, which is the same value and is set on tombstones too.
  */
 export function virtualPartitionOf(message: Message, settings: VirtualPartitioning, topicKey?: string): number {
-  const value = valueOf(message, settings, topicKey)
+  const value = spreadValue(message, settings, topicKey)
   return value === null ? 0 : stableHash(value) % settings.max
 }
 
@@ -28,7 +28,7 @@ export function splitVirtual(
   settings: VirtualPartitioning,
   topicKey?: string,
 ): { virtualPartition: number; messages: Message[] }[] {
-  const values = messages.map((message) => valueOf(message, settings, topicKey))
+  const values = messages.map((message) => spreadValue(message, settings, topicKey))
   const target = settings.distribution === 'balanced' ? balance(values, settings.max) : undefined
   const groups = new Map<number, Message[]>()
   for (const [i, message] of messages.entries()) {
@@ -61,7 +61,8 @@ function balance(values: readonly (string | null)[], max: number): Map<string | 
   return target
 }
 
-function valueOf(message: Message, settings: VirtualPartitioning, topicKey?: string): string | null {
+/** The value a message is spread by: its record key, or the value at the `by` path of its payload (null when it has none). */
+function spreadValue(message: Message, settings: VirtualPartitioning, topicKey?: string): string | null {
   return settings.by === 'key' || settings.by === topicKey ? message.key : valueAt(message.payload, settings.by)
 }
 
