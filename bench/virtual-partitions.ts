@@ -24,14 +24,14 @@ export interface VirtualPartitionsFigure {
   handlerWaitMs: number
   max: number
   without: VirtualPartitionsSide
-  /** virtualPartitions: { max } (distribution consistent, the default) */
+  /** virtualPartitions: { max } (distribution balanced, the default) */
   with: VirtualPartitionsSide
-  /** virtualPartitions: { max, distribution: balanced } */
-  balanced: VirtualPartitionsSide
+  /** virtualPartitions: { max, distribution: consistent } */
+  consistent: VirtualPartitionsSide
   /** with / without */
   ratio: number
-  /** balanced / without */
-  balancedRatio: number
+  /** consistent / without */
+  consistentRatio: number
 }
 
 const handler = (group: string, topic: string, waitMs: number) =>
@@ -43,8 +43,8 @@ export default defineConsumer('${group}', '${topic}', async () => {
 
 /**
  * One topic of `messages` ticks (keys k0..k999) and three groups on it, one route each: the same
- * route without virtual partitions, with `virtualPartitions: { max }`, and with
- * `distribution: balanced` too. `produce` fills the topic.
+ * route without virtual partitions, with `virtualPartitions: { max }` (balanced), and with
+ * `distribution: consistent`. `produce` fills the topic.
  */
 export async function benchVirtualPartitions(options: {
   backend: 'local' | 'lambda'
@@ -57,7 +57,7 @@ export async function benchVirtualPartitions(options: {
 }): Promise<VirtualPartitionsFigure> {
   const { backend, messages, partitions, batchMaxSize, handlerWaitMs, max } = options
   const topic = uniqueName('vpbench')
-  const [plain, virtual, balanced] = [uniqueName('vp-without'), uniqueName('vp-with'), uniqueName('vp-balanced')]
+  const [plain, virtual, consistent] = [uniqueName('vp-without'), uniqueName('vp-with'), uniqueName('vp-consistent')]
   const lambda = backend === 'lambda' ? ', backend: lambda' : ''
   const route = (name: string, extra: string) =>
     `  ${name}:\n    topics:\n      ${topic}: { handler: handlers/${name}.ts, batch: { maxSize: ${batchMaxSize}, maxWaitMs: 20 }${lambda}${extra} }\n`
@@ -68,11 +68,11 @@ export async function benchVirtualPartitions(options: {
   brokers: \${KAFKA_BROKERS}
 ${backend === 'lambda' ? 'lambda: { region: us-east-1, functionPrefix: vpb-, timeout: 30 }\n' : ''}topics:
 ${tickTopicYaml(topic).replace('partitions: 6', `partitions: ${partitions}`)}consumerGroups:
-${route(plain, '')}${route(virtual, `, virtualPartitions: { max: ${max} }`)}${route(balanced, `, virtualPartitions: { max: ${max}, distribution: balanced }`)}`,
+${route(plain, '')}${route(virtual, `, virtualPartitions: { max: ${max} }`)}${route(consistent, `, virtualPartitions: { max: ${max}, distribution: consistent }`)}`,
     {
       [`handlers/${plain}.ts`]: handler(plain, topic, handlerWaitMs),
       [`handlers/${virtual}.ts`]: handler(virtual, topic, handlerWaitMs),
-      [`handlers/${balanced}.ts`]: handler(balanced, topic, handlerWaitMs),
+      [`handlers/${consistent}.ts`]: handler(consistent, topic, handlerWaitMs),
     },
   )
   let serve: Awaited<ReturnType<typeof startLambdaServer>> | undefined
@@ -85,7 +85,7 @@ ${route(plain, '')}${route(virtual, `, virtualPartitions: { max: ${max} }`)}${ro
     await options.produce(topic, messages)
     const without = await drain(app, plain, messages)
     const withVirtual = await drain(app, virtual, messages)
-    const withBalanced = await drain(app, balanced, messages)
+    const withConsistent = await drain(app, consistent, messages)
     return {
       backend,
       messages,
@@ -95,9 +95,9 @@ ${route(plain, '')}${route(virtual, `, virtualPartitions: { max: ${max} }`)}${ro
       max,
       without,
       with: withVirtual,
-      balanced: withBalanced,
+      consistent: withConsistent,
       ratio: Number((withVirtual.msgPerSec / without.msgPerSec).toFixed(2)),
-      balancedRatio: Number((withBalanced.msgPerSec / without.msgPerSec).toFixed(2)),
+      consistentRatio: Number((withConsistent.msgPerSec / without.msgPerSec).toFixed(2)),
     }
   } finally {
     await serve?.close()

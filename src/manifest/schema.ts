@@ -80,8 +80,8 @@ export const virtualPartitionsSchema = z.strictObject({
     .default('key'),
   /** How many virtual partitions a partition is spread over, at most. */
   max: z.int().min(1).max(64),
-  /** consistent: a value always goes to the same one (its stable hash); balanced: each batch's values are spread evenly. */
-  distribution: z.enum(['consistent', 'balanced']).default('consistent'),
+  /** balanced: each window's values spread evenly over them; consistent: a value always goes to the same one (its stable hash). */
+  distribution: z.enum(['balanced', 'consistent']).default('balanced'),
 })
 
 export const routeSchema = z.strictObject({

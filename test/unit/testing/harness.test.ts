@@ -54,7 +54,7 @@ describe('karafka-ts/testing on the example app (no broker)', () => {
   it("spreads a batch over the route's virtual partitions by key, each customer's orders in order in one of them", async () => {
     const t = createTestHarness({ manifest })
     const consumer = await t.consumerFor('example', 'orders')
-    assert.deepEqual(consumer.route.virtualPartitions, { by: 'key', max: 8, distribution: 'consistent' })
+    assert.deepEqual(consumer.route.virtualPartitions, { by: 'key', max: 8, distribution: 'balanced' })
     const customers = Array.from({ length: 12 }, (_, i) => `c-${i}`)
     for (let round = 0; round < 3; round++)
       for (const customerId of customers)
