@@ -8,12 +8,14 @@ export const SERVER_OPTIONS: Options = {
   group: { type: 'string', multiple: true },
   backend: { type: 'string' },
   'log-format': { type: 'string' },
+  'metrics-port': { type: 'string' },
 }
 
 export const SERVER_OPTION_HELP = {
   group: 'consume only this consumer group (repeatable)',
   backend: 'run every route on this backend: local or lambda',
   'log-format': 'text (default) or json; the level comes from KARAFKA_LOG_LEVEL',
+  'metrics-port': 'serve /metrics (Prometheus), /healthz and /readyz on this port (or set metrics: in karafka.yml)',
 }
 
 /**
@@ -26,6 +28,9 @@ export async function runServerUntilSignal(manifest: Manifest, values: Record<st
   const backend = values.backend
   if (backend !== undefined && backend !== 'local' && backend !== 'lambda')
     throw new ArgumentsError(`--backend ${String(backend)} is not local or lambda`)
+  const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port'])
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65_535))
+    throw new ArgumentsError(`--metrics-port ${String(values['metrics-port'])} is not a port (0 to 65535)`)
   const monitor = new Monitor()
   attachLogger(monitor, { format, level: logLevelFromEnv(), secrets: manifest.secrets })
   const { startServer } = await import('../server/server.js')
@@ -34,6 +39,7 @@ export async function runServerUntilSignal(manifest: Manifest, values: Record<st
     monitor,
     groups: (values.group as string[] | undefined) ?? [],
     ...(backend ? { backend } : {}),
+    ...(metricsPort === undefined ? {} : { metricsPort }),
   })
   return new Promise<number>((resolve) => {
     let signals = 0

@@ -6,7 +6,7 @@ import { runServerUntilSignal, SERVER_OPTION_HELP, SERVER_OPTIONS } from './run-
 export const server: Command = {
   words: ['server'],
   summary: 'run the poller: consumer groups, batches, handlers, commits',
-  args: '[--group g]... [--backend local|lambda]',
+  args: '[--group g]... [--backend local|lambda] [--metrics-port 9464]',
   options: SERVER_OPTIONS,
   optionHelp: SERVER_OPTION_HELP,
   async run({ values, manifestPath }) {

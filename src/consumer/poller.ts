@@ -5,6 +5,7 @@ import type { Monitor } from '../instrumentation/monitor.js'
 import type { Invoker } from '../invokers/invoker.js'
 import { withAdmin } from '../kafka/admin.js'
 import type { Route } from '../manifest/types.js'
+import type { GroupStatus } from '../observability/health.js'
 import type { RecordSender } from '../producer/sender.js'
 import { retry, sleep } from '../retry/backoff.js'
 import { isRetriableKafkaError } from '../retry/kafka-errors.js'
@@ -37,6 +38,8 @@ export class Poller {
   private assigned = new Set<string>()
   /** Every partition consumed at once (up to 64) listens for it while its handlers run. */
   private readonly shutdown = unlimitedListeners(new AbortController())
+  private joined = false
+  private lastFetchAt: number | undefined
   private crashed: Error | undefined
   private statistics: NodeJS.Timeout | undefined
   /** Aborted when the poller stops: a rejoin in progress gives up. */
@@ -72,7 +75,14 @@ export class Poller {
       shutdownSignal: this.shutdown.signal,
     })
     consumer.on(consumer.events.REBALANCING, () => this.epoch++)
+    consumer.on(consumer.events.FETCH, () => {
+      this.lastFetchAt = Date.now()
+    })
+    consumer.on(consumer.events.STOP, () => {
+      this.joined = false
+    })
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.joined = true
       this.epoch++
       const now = new Set(
         Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)),
@@ -108,6 +118,7 @@ export class Poller {
         eachBatch: (payload) => this.runner!.handle(payload),
       })
     consumer.on(consumer.events.CRASH, (event) => {
+      this.joined = false
       const { error, restart } = event.payload
       // A retriable failure: kafkajs rejoins by itself, from the committed offsets.
       if (restart) return monitor.emit('error.occurred', { type: 'consumer.restarting', error, group })
@@ -147,6 +158,17 @@ export class Poller {
   /** The error that stopped the consumer for good, if any. */
   get crash(): Error | undefined {
     return this.crashed
+  }
+
+  /** What /readyz needs to know: joined, fetching, handlers not stuck, not crashed. */
+  status(): GroupStatus {
+    return {
+      group: this.options.group,
+      joined: this.joined,
+      lastFetchAt: this.lastFetchAt,
+      oldestCallStartedAt: this.runner?.oldestCallStartedAt(),
+      crashed: this.crashed,
+    }
   }
 
   /**

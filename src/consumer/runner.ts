@@ -55,9 +55,17 @@ export class BatchRunner {
   /** Aborted when the consumer stops: backoffs waiting to resume their partition are dropped. */
   private readonly stopping = new AbortController()
   private readonly committer: OffsetCommitter
+  /** Handler calls running now, by id, with when they began (in the order they began). */
+  private readonly calls = new Map<number, number>()
+  private lastCall = 0
 
   constructor(private readonly options: RunnerOptions) {
     this.committer = new OffsetCommitter(options.group, options.monitor)
+  }
+
+  /** When the oldest handler call still running began (Date.now()), if one runs. */
+  oldestCallStartedAt(): number | undefined {
+    return this.calls.values().next().value
   }
 
   /** Drops pending resumes (the consumer is stopping). */
@@ -239,7 +247,9 @@ export class BatchRunner {
     }
     monitor.emit('consumer.consume', info)
     const started = performance.now()
-    const result = await scope.run((signal) => this.invoke(route, chunk, ref, attempt, signal))
+    const call = ++this.lastCall
+    this.calls.set(call, Date.now())
+    const result = await scope.run((signal) => this.invoke(route, chunk, ref, attempt, signal)).finally(() => this.calls.delete(call))
     if (!result.error && !scope.lost) {
       monitor.emit('consumer.consumed', () => ({
         ...info,

@@ -33,7 +33,7 @@ export type ErrorType =
   | 'kafka.warning'
 
 export interface EventPayloads {
-  'app.running': { groups: string[]; backend: string }
+  'app.running': { groups: string[]; backend: string; metricsUrl?: string }
   'app.stopping': { signal: string | undefined }
   'app.stopped': { durationMs: number }
   'consumer.consume': BatchInfo

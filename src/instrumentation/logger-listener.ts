@@ -17,7 +17,10 @@ const where = (p: { group: string; topic: string; partition: number }) => `[${p.
 
 /** One line per event, in the seed's style; events not listed here are not logged. */
 const FORMATS: { [E in EventName]?: (p: EventPayloads[E]) => Line } = {
-  'app.running': (p) => ({ level: 'info', text: `Running karafka-ts server (${p.backend}) for consumer groups: ${p.groups.join(', ')}` }),
+  'app.running': (p) => ({
+    level: 'info',
+    text: `Running karafka-ts server (${p.backend}) for consumer groups: ${p.groups.join(', ')}${p.metricsUrl ? `; metrics at ${p.metricsUrl}/metrics, health at /healthz and /readyz` : ''}`,
+  }),
   'app.stopping': (p) => ({
     level: 'info',
     text: `Stopping${p.signal ? ` (${p.signal})` : ''}: finishing in-flight batches${p.signal?.startsWith('SIG') ? '; a second signal exits at once' : ''}`,

@@ -37,6 +37,7 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
     app: { ...data.app, brokers },
     codegen: data.codegen,
     lambda: data.lambda,
+    metrics: data.metrics,
     topics,
     consumerGroups,
     groupSettings: Object.fromEntries(

@@ -139,10 +139,22 @@ export const codegenSchema = z.strictObject({
   outDir: projectPath.default('generated'),
 })
 
+/** `karafka server`'s HTTP endpoint: /metrics (Prometheus), /healthz and /readyz. */
+export const metricsSchema = z.strictObject({
+  /** The port; 0 picks a free one. `karafka server --metrics-port` overrides it. */
+  port: z.int().min(0).max(65_535).default(9464),
+  host: z.string().min(1).default('0.0.0.0'),
+  /** /readyz fails when a group has not fetched from the broker for this long (and no handler is running). */
+  stalledAfterMs: z.int().min(1_000).max(3_600_000).default(30_000),
+  /** /readyz fails when one handler call has run this long. */
+  stuckAfterMs: z.int().min(1_000).max(86_400_000).default(300_000),
+})
+
 export const manifestSchema = z.strictObject({
   app: appSchema,
   codegen: codegenSchema.prefault({}),
   lambda: lambdaSchema.optional(),
+  metrics: metricsSchema.optional(),
   topics: z.record(topicNameSchema, topicSchema),
   consumerGroups: z.record(groupNameSchema, consumerGroupSchema).default({}),
 })

@@ -4,6 +4,7 @@ import type { Path, Position } from './source.js'
 
 export type AppConfig = Omit<ManifestData['app'], 'brokers'> & { brokers: string[] }
 export type LambdaConfig = ManifestData['lambda'] & {}
+export type MetricsConfig = ManifestData['metrics'] & {}
 export type RouteSettings = ManifestData['consumerGroups'][string]['topics'][string]
 
 /** Settings that apply to a consumer group as a whole. */
@@ -40,6 +41,8 @@ export interface Manifest {
   app: AppConfig
   codegen: { outDir: string }
   lambda: LambdaConfig | undefined
+  /** The metrics and health endpoint of `karafka server`, when the manifest sets one. */
+  metrics: MetricsConfig | undefined
   topics: Record<string, Topic>
   consumerGroups: Record<string, Route[]>
   /** Settings of each consumer group as a whole. */

@@ -8,3 +8,8 @@ export function isTransientAwsError(error: unknown): boolean {
   const sdkError = error as Parameters<typeof isThrottlingError>[0]
   return isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError)
 }
+
+/** True for a throttled AWS call (429, TooManyRequestsException and the like), by the SDK's own classifier. */
+export function isThrottledAwsError(error: unknown): boolean {
+  return isThrottlingError(error as Parameters<typeof isThrottlingError>[0])
+}

@@ -1,12 +1,17 @@
+import type { Registry } from 'prom-client'
 import { Poller } from '../consumer/poller.js'
 import { ArgumentsError, KarafkaError } from '../errors/index.js'
 import { Monitor } from '../instrumentation/monitor.js'
 import type { Invoker } from '../invokers/invoker.js'
 import { createLocalInvoker, loadHandlers } from '../invokers/local.js'
 import { createKafka } from '../kafka/client.js'
+import { metricsSchema } from '../manifest/schema.js'
 import type { Manifest, Route } from '../manifest/types.js'
+import { startObservabilityServer } from '../observability/http.js'
+import { createMetrics } from '../observability/metrics.js'
 import { createProducerRuntime, type ProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
+import { type PartitionLag, readLag } from '../topics/lag.js'
 import { loadTopology } from './load-topology.js'
 
 export interface ServerOptions {
@@ -16,6 +21,8 @@ export interface ServerOptions {
   /** Run every route on this backend instead of the manifest's. */
   backend?: 'local' | 'lambda'
   monitor?: Monitor
+  /** Serve /metrics, /healthz and /readyz on this port (0: a free one), with the manifest's metrics settings or their defaults. */
+  metricsPort?: number
 }
 
 /** A running `karafka server`: one poller per consumer group, one producer for responders and dead letters. */
@@ -26,6 +33,8 @@ export interface Server {
   stop(signal?: string): Promise<void>
   /** Resolves when a poller crashed for good. */
   crashed: Promise<Error>
+  /** The metrics and health endpoint, when the manifest or metricsPort asks for one. */
+  metrics: { url: string; registry: Registry } | undefined
 }
 
 /**
@@ -55,6 +64,9 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         ...manifest.groupSettings[group]!,
       }),
   )
+  const metrics = await serveMetrics(manifest, options.metricsPort, monitor, pollers, () =>
+    readLag(kafka, Object.fromEntries(groups.map((group) => [group, routes.filter((r) => r.group === group).map((r) => r.topic)]))),
+  )
   let reportCrash: (error: Error) => void = () => {}
   const crashed = new Promise<Error>((resolve) => (reportCrash = resolve))
   const unsubscribe = monitor.subscribe('error.occurred', (event) => {
@@ -65,6 +77,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   } catch (error) {
     await Promise.all(pollers.map((p) => p.stop(0)))
     await producer.close()
+    await metrics?.close()
     throw new KarafkaError(
       'KAFKA_UNAVAILABLE',
       `cannot start consuming from ${manifest.app.brokers.join(', ')}: ${(error as Error).message}`,
@@ -75,12 +88,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       },
     )
   }
-  monitor.emit('app.running', { groups, backend: options.backend ?? 'per route' })
+  monitor.emit('app.running', { groups, backend: options.backend ?? 'per route', ...(metrics ? { metricsUrl: metrics.url } : {}) })
   let stopping: Promise<void> | undefined
   return {
     monitor,
     producer,
     crashed,
+    metrics: metrics && { url: metrics.url, registry: metrics.registry },
     stop(signal) {
       stopping ??= (async () => {
         const began = performance.now()
@@ -96,6 +110,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
           })
         }
         await producer.close()
+        await metrics?.close()
         unsubscribe()
         monitor.emit('app.stopped', { durationMs: Math.round(performance.now() - began) })
       })()
@@ -135,4 +150,34 @@ async function createInvoker(manifest: Manifest, routes: Route[], producer: Prod
   const { createLambdaInvoker } = await import('../invokers/lambda.js')
   const lambda = createLambdaInvoker(manifest, monitor)
   return { invoke: (request) => (request.route.backend === 'lambda' ? lambda : local).invoke(request) }
+}
+
+/** Starts the metrics listener and the HTTP endpoint when the manifest or --metrics-port asks for them. */
+async function serveMetrics(
+  manifest: Manifest,
+  port: number | undefined,
+  monitor: Monitor,
+  pollers: Poller[],
+  lag: () => Promise<PartitionLag[]>,
+): Promise<{ url: string; registry: Registry; close(): Promise<void> } | undefined> {
+  if (port === undefined && !manifest.metrics) return undefined
+  const settings = metricsSchema.parse({ ...manifest.metrics, ...(port === undefined ? {} : { port }) })
+  const { registry, detach } = createMetrics(monitor, { readLag: lag })
+  try {
+    const server = await startObservabilityServer({ ...settings, registry, status: () => pollers.map((p) => p.status()) })
+    return {
+      url: server.url,
+      registry,
+      close: async () => {
+        detach()
+        await server.close()
+      },
+    }
+  } catch (error) {
+    detach()
+    throw new KarafkaError('ARGUMENTS_INVALID', `cannot serve metrics on ${settings.host}:${settings.port}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'choose another port with --metrics-port or metrics.port in karafka.yml (0 picks a free one)',
+    })
+  }
 }
