@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api'
 import type { Consumer, EachBatchPayload } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
 import type { PartitionRef } from '../instrumentation/events.js'
@@ -5,6 +6,7 @@ import type { Logger } from '../instrumentation/logger.js'
 import type { Monitor } from '../instrumentation/monitor.js'
 import type { InvokeResult, Invoker } from '../invokers/invoker.js'
 import type { Route } from '../manifest/types.js'
+import { endProcessSpan, startProcessSpan, withSpan } from '../observability/tracing.js'
 import type { RecordSender } from '../producer/sender.js'
 import { sleep } from '../retry/backoff.js'
 import type { Topology } from '../topology.js'
@@ -40,6 +42,15 @@ export interface RunnerOptions {
  * window's end, short enough to bound what a crash can leave handled but not committed.
  */
 const WINDOW_BATCHES = 4
+
+/** How a virtual partition's part of a window ended; a failed one keeps its call's span open until the window settles. */
+interface VirtualRun {
+  error?: Error
+  transient?: boolean
+  failedAt?: string
+  stopped?: boolean
+  span?: Span
+}
 
 /** Where the batch goes after a chunk: on to the next one, on from an index (after a dead letter), or no further. */
 type Next = 'next' | 'stop' | { from: number }
@@ -131,15 +142,27 @@ export class BatchRunner {
     const offsets = chunk.messages.map((m) => m.offset)
     const attempt = this.retries.attemptFor(keyOf(ref), offsets[0]!)
     const result = await this.runHandler(scope, route, ref, chunk, attempt)
-    // The partition may be another member's now: that member starts from the last commit.
-    if (scope.lost) return 'stop'
-    return this.settle(payload, scope, route, ref, chunk, {
-      offsets,
-      attempt,
-      consumed: result.consumed,
-      error: result.error,
-      transient: result.transient === true,
-    })
+    try {
+      // The partition may be another member's now: that member starts from the last commit.
+      if (scope.lost) return 'stop'
+      return await this.settle(
+        payload,
+        scope,
+        route,
+        ref,
+        chunk,
+        {
+          offsets,
+          attempt,
+          consumed: result.consumed,
+          error: result.error,
+          transient: result.transient === true,
+        },
+        result.span,
+      )
+    } finally {
+      endProcessSpan(result.span, result.error)
+    }
   }
 
   /**
@@ -162,8 +185,30 @@ export class BatchRunner {
         this.runVirtualPartition(scope, route, ref, { messages, records, attempt, virtualPartition, handled }),
       ),
     )
-    if (scope.lost) return 'stop'
     const failed = runs.filter((run) => run.error)
+    try {
+      return await this.settleWindow(payload, scope, route, ref, window, { offsets, attempt, progress, runs, failed })
+    } finally {
+      for (const run of failed) endProcessSpan(run.span!, run.error)
+    }
+  }
+
+  /** Does what the decision table says about a window whose virtual partitions all ended (the first failure decides). */
+  private async settleWindow(
+    payload: EachBatchPayload,
+    scope: PartitionScope,
+    route: Route,
+    ref: PartitionRef,
+    window: Chunk,
+    {
+      offsets,
+      attempt,
+      progress,
+      runs,
+      failed,
+    }: { offsets: string[]; attempt: number; progress: WindowProgress; runs: VirtualRun[]; failed: VirtualRun[] },
+  ): Promise<Next> {
+    if (scope.lost) return 'stop'
     // The consumer is stopping: what is done in order is committed already; end the batch.
     if (failed.length === 0 && runs.some((run) => run.stopped)) return 'stop'
     if (failed.length === 0)
@@ -175,13 +220,21 @@ export class BatchRunner {
         this.options.monitor.emit('error.occurred', { type: 'consumer.consume.error', error: run.error!, ...ref, offset: run.failedAt })
     }
     this.collapsed.set(keyOf(ref), { until: offsets.at(-1)!, done: progress.doneAfter() })
-    return this.settle(payload, scope, route, ref, window, {
-      offsets,
-      attempt,
-      consumed: progress.upTo,
-      error: first.error,
-      transient: first.transient === true,
-    })
+    return this.settle(
+      payload,
+      scope,
+      route,
+      ref,
+      window,
+      {
+        offsets,
+        attempt,
+        consumed: progress.upTo,
+        error: first.error,
+        transient: first.transient === true,
+      },
+      first.span,
+    )
   }
 
   /** One virtual partition of a window: its messages in chunks of batch.maxSize, one after another, up to the first failure. */
@@ -197,7 +250,7 @@ export class BatchRunner {
       /** Told of the messages handled after each call. */
       handled(offsets: string[]): void
     },
-  ): Promise<{ error?: Error; transient?: boolean; failedAt?: string; stopped?: boolean }> {
+  ): Promise<VirtualRun> {
     const { messages, records, attempt, virtualPartition } = part
     for (let i = 0; i < messages.length; i += route.batch.maxSize) {
       if (scope.finished) return { stopped: true }
@@ -211,6 +264,7 @@ export class BatchRunner {
       }
       const result = await this.runHandler(scope, route, ref, chunk, attempt, virtualPartition)
       if (!result.error) {
+        endProcessSpan(result.span)
         part.handled(slice.map((m) => m.offset))
         continue
       }
@@ -222,6 +276,7 @@ export class BatchRunner {
         error: result.error,
         ...(result.transient ? { transient: true } : {}),
         failedAt: slice[marked.length]?.offset ?? slice[0]!.offset,
+        span: result.span,
       }
     }
     return {}
@@ -235,7 +290,7 @@ export class BatchRunner {
     chunk: Chunk,
     attempt: number,
     virtualPartition?: number,
-  ): Promise<InvokeResult> {
+  ): Promise<InvokeResult & { span: Span }> {
     const { monitor } = this.options
     const info = {
       ...ref,
@@ -249,7 +304,14 @@ export class BatchRunner {
     const started = performance.now()
     const call = ++this.lastCall
     this.calls.set(call, Date.now())
-    const result = await scope.run((signal) => this.invoke(route, chunk, ref, attempt, signal)).finally(() => this.calls.delete(call))
+    // The span ends once the outcome is settled (a retry or a dead letter is an event on it).
+    const span = startProcessSpan(ref, chunk.messages, {
+      'karafka.attempt': attempt,
+      ...(virtualPartition === undefined ? {} : { 'karafka.virtual_partition': virtualPartition }),
+    })
+    const result = await withSpan(span, () => scope.run((signal) => this.invoke(route, chunk, ref, attempt, signal))).finally(() =>
+      this.calls.delete(call),
+    )
     if (!result.error && !scope.lost) {
       monitor.emit('consumer.consumed', () => ({
         ...info,
@@ -257,7 +319,7 @@ export class BatchRunner {
         consumedOffset: info.lastOffset,
       }))
     }
-    return result
+    return { ...result, span }
   }
 
   /** Does what the decision table says about a chunk's outcome: commit, go on, dead-letter, or retry later. */
@@ -268,6 +330,7 @@ export class BatchRunner {
     ref: PartitionRef,
     chunk: Chunk,
     outcome: ChunkOutcome,
+    span?: Span,
   ): Promise<Next> {
     const key = keyOf(ref)
     const decision = decide(outcome, route)
@@ -279,11 +342,22 @@ export class BatchRunner {
     const error = outcome.error!
     this.options.monitor.emit('error.occurred', { type: 'consumer.consume.error', error, ...ref, offset: decision.offset })
     if (decision.action === 'dead-letter') {
+      span?.addEvent('dead_letter', {
+        'messaging.kafka.offset': Number(decision.offset),
+        'messaging.destination.name': route.deadLetter!,
+        'karafka.attempts': decision.failures,
+      })
       await this.deadLetter(payload, scope, chunk.records[decision.index]!, route.deadLetter!, error, decision.failures)
       this.retries.clear(key)
       return { from: chunk.positions[decision.index]! + 1 }
     }
     if (decision.counted) this.retries.failed(key, decision.offset, decision.failures)
+    span?.addEvent('retry', {
+      'messaging.kafka.offset': Number(decision.offset),
+      'karafka.attempt': decision.failures,
+      'karafka.backoff_ms': decision.backoffMs,
+      'karafka.counted': decision.counted,
+    })
     this.retryLater(payload, ref, decision, error)
     return 'stop'
   }

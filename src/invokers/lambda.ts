@@ -4,6 +4,7 @@ import type { Monitor } from '../instrumentation/monitor.js'
 import { type AwsKafkaEvent, type AwsKafkaRecord, type PartialResult, toAwsRecord } from '../lambda/event.js'
 import { codegenFingerprint } from '../manifest/fingerprint.js'
 import type { Manifest } from '../manifest/types.js'
+import { traceHeaders } from '../observability/tracing.js'
 import { isTransientAwsError } from '../retry/aws-errors.js'
 import type { InvokeRequest, InvokeResult, Invoker } from './invoker.js'
 
@@ -37,7 +38,7 @@ export function createLambdaInvoker(
           eventSource: 'SelfManagedKafka',
           bootstrapServers: manifest.app.brokers.join(','),
           records: { [batchKey]: chunk },
-          karafka: { partial: true, attempt: context.attempt, group: route.group, fingerprint },
+          karafka: { partial: true, attempt: context.attempt, group: route.group, fingerprint, ...withTrace() },
         }
         const payload = Buffer.from(JSON.stringify(event))
         monitor.emit('lambda.invoke', () => ({ ...ref, functionName, messages: chunk.length, bytes: payload.length }))
@@ -163,4 +164,10 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined
   }
+}
+
+/** The active trace context for the event, when there is one. */
+function withTrace(): { trace?: Record<string, string> } {
+  const trace = traceHeaders()
+  return trace ? { trace } : {}
 }

@@ -2,6 +2,7 @@ import { decodeRecord, isInvalidRecord } from '../consumer/decode.js'
 import type { ConsumerContext, ConsumerDefinition, Message } from '../consumer/types.js'
 import { KarafkaError } from '../errors/index.js'
 import type { Logger } from '../instrumentation/logger.js'
+import { contextFrom, endProcessSpan, startProcessSpan, withSpan } from '../observability/tracing.js'
 import { resolveAppConfig } from '../producer/app-config.js'
 import { createProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
@@ -76,10 +77,19 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
           },
           responders,
         }
+        // The handler's span continues the poller's trace (or starts one when AWS's own poller invoked the function).
+        const span = startProcessSpan(
+          { group: ctx.group, topic: first.topic, partition: first.partition },
+          messages,
+          { 'karafka.attempt': ctx.attempt, 'faas.trigger': 'pubsub' },
+          contextFrom(event.karafka?.trace),
+        )
         try {
-          await fn(messages, ctx)
+          await withSpan(span, () => fn(messages, ctx))
           consumed[batchKey] = messages.at(-1)!.offset
+          endProcessSpan(span)
         } catch (error) {
+          endProcessSpan(span, error)
           if (!partial) throw error
           return { consumed, error: { name: (error as Error).name ?? 'Error', message: (error as Error).message ?? String(error) } }
         }

@@ -18,7 +18,14 @@ export interface AwsKafkaEvent {
   bootstrapServers?: string
   records: Record<string, AwsKafkaRecord[]>
   /** Sent by the karafka poller only: partial answers, the attempt, the group, and the fingerprint of the generated code it runs. */
-  karafka?: { partial?: boolean; attempt?: number; group?: string; fingerprint?: string }
+  karafka?: {
+    partial?: boolean
+    attempt?: number
+    group?: string
+    fingerprint?: string
+    /** The poller's trace context (W3C traceparent and tracestate): the function's span continues it. */
+    trace?: Record<string, string>
+  }
 }
 
 /** The answer to a poller's partial invocation: the last consumed offset per `topic-partition`, and the error if any. */

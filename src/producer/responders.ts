@@ -1,3 +1,4 @@
+import { tracedSend } from '../observability/tracing.js'
 import type { Topology } from '../topology.js'
 import { EVENT_NAME_HEADER, encodeEnvelope } from './envelope.js'
 import { partitionKeyOf } from './partition-key.js'
@@ -20,10 +21,14 @@ export function createResponderSet(topology: Topology, sender: RecordSender): Re
       methods[method] = async (payload: unknown) => {
         const parsed = validatePayload(schema, payload, topic, event)
         const key = spec.key === undefined ? null : partitionKeyOf(parsed, spec.key, topic)
-        return sender.send(topic, { key, value: encodeEnvelope(event, parsed), headers: { [EVENT_NAME_HEADER]: event } })
+        const headers = { [EVENT_NAME_HEADER]: event }
+        return tracedSend(topic, key, false, headers, () => sender.send(topic, { key, value: encodeEnvelope(event, parsed), headers }))
       }
     }
-    methods.tombstone = async (key: unknown) => sender.send(topic, { key: String(key), value: null })
+    methods.tombstone = async (key: unknown) => {
+      const headers = {}
+      return tracedSend(topic, String(key), true, headers, () => sender.send(topic, { key: String(key), value: null, headers }))
+    }
     set[topic] = methods as ResponderMethods
   }
   return set

@@ -1,6 +1,7 @@
 // Broker restart: a broker of this test's own is stopped and started again (same port, same
 // data) while the responders produce and the poller consumes. Neither is restarted by the
-// test: both must find the broker again by themselves, and nothing may be lost.
+// test: both must find the broker again by themselves, and nothing may be lost. The server's
+// /readyz turns unready while the broker is away and ready again after.
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
@@ -44,6 +45,9 @@ topics:
     key: id
     events:
       tick: { id: string, seq: integer }
+metrics:
+  port: 0
+  stalledAfterMs: 3000
 consumerGroups:
   ${group}:
     sessionTimeoutMs: 10000
@@ -54,6 +58,8 @@ consumerGroups:
       { 'handlers/ledger.ts': ledgerHandler(group, topic, { file: ledger }) },
     )
     const server = await app.start()
+    const ready = async () => (await fetch(`${server.metrics!.url}/readyz`)).status === 200
+    await waitFor('/readyz to say ready', ready)
     let crashed: Error | undefined
     void server.crashed.then((error) => (crashed = error))
     const source = new SequenceSource(30)
@@ -85,7 +91,10 @@ consumerGroups:
       const handledBefore = readLedger(ledger).length
       assert.ok(handledBefore > 0, 'messages flow before the broker goes away')
       await stopBroker(home)
-      await sleep(downMs)
+      const downAt = Date.now()
+      await waitFor('/readyz to turn unready while the broker is away', async () => !(await ready()), downMs)
+      const unreadyMs = Date.now() - downAt
+      await sleep(Math.max(0, downMs - unreadyMs))
       const back = await startBroker({ home, port })
       const upAt = Date.now()
       const handledAtRestart = readLedger(ledger).length
@@ -99,9 +108,11 @@ consumerGroups:
         },
       )
       const consumerMs = Date.now() - upAt
+      await waitFor('/readyz to say ready again', ready, 120_000)
+      const readyMs = Date.now() - upAt
       await waitFor('the responders to send again', () => lastSuccess > upAt, 120_000)
       recoveries.push(
-        `down ${downMs / 1000} s, broker ready in ${(back.startMs / 1000).toFixed(1)} s, then the poller handled again after ${(consumerMs / 1000).toFixed(1)} s and the responders sent after ${((lastSuccess - upAt) / 1000).toFixed(1)} s`,
+        `down ${downMs / 1000} s, broker ready in ${(back.startMs / 1000).toFixed(1)} s, /readyz unready ${(unreadyMs / 1000).toFixed(1)} s after it went away and ready ${(readyMs / 1000).toFixed(1)} s after it was back; the poller handled again after ${(consumerMs / 1000).toFixed(1)} s and the responders sent after ${((lastSuccess - upAt) / 1000).toFixed(1)} s`,
       )
     }
     await sleep(2_000)

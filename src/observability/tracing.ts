@@ -1,0 +1,139 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Link,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api'
+import type { Message } from '../consumer/types.js'
+import type { PartitionRef } from '../instrumentation/events.js'
+
+// Traces through OpenTelemetry's API: the app brings its SDK and exporter. With none
+// registered the API hands out non-recording spans and propagates nothing, so this costs a
+// few object allocations per send and per handler call.
+
+const tracer = () => trace.getTracer('karafka-ts')
+
+/** Runs a responder's send inside a `send <topic>` producer span whose context goes out in the record's W3C trace headers. */
+export async function tracedSend<T extends { partition: number; offset: string }>(
+  topic: string,
+  key: string | null,
+  tombstone: boolean,
+  headers: Record<string, string | Buffer>,
+  send: () => Promise<T>,
+): Promise<T> {
+  const span = tracer().startSpan(
+    `send ${topic}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+        'messaging.destination.name': topic,
+        ...(key === null ? {} : { 'messaging.kafka.message.key': key }),
+        'messaging.kafka.message.tombstone': tombstone,
+      },
+    },
+    context.active(),
+  )
+  if (trace.isSpanContextValid(span.spanContext())) propagation.inject(trace.setSpan(context.active(), span), headers)
+  try {
+    const delivery = await send()
+    span.setAttributes({
+      'messaging.destination.partition.id': String(delivery.partition),
+      'messaging.kafka.offset': Number(delivery.offset),
+    })
+    return delivery
+  } catch (error) {
+    failed(span, error)
+    throw error
+  } finally {
+    span.end()
+  }
+}
+
+/**
+ * A `process <topic>` consumer span for one handler call, linked to the producer span of
+ * each message that carries one. It continues `parent` when given (a Lambda function
+ * continues the poller's span); otherwise a call on one message continues that message's
+ * trace, and a call on several starts its own, linked to each (OpenTelemetry's messaging
+ * conventions). End it with {@link endProcessSpan}.
+ */
+export function startProcessSpan(ref: PartitionRef, messages: readonly Message[], extra: Attributes = {}, parent?: Context): Span {
+  const first = messages[0]
+  if (!parent) {
+    const producer = messages.length === 1 && first ? propagation.extract(ROOT_CONTEXT, first.headers) : undefined
+    parent = producer && trace.getSpanContext(producer) ? producer : context.active()
+  }
+  const span = tracer().startSpan(
+    `process ${ref.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': ref.topic,
+        'messaging.destination.partition.id': String(ref.partition),
+        'messaging.consumer.group.name': ref.group,
+        'messaging.batch.message_count': messages.length,
+        ...(first ? { 'messaging.kafka.offset': Number(first.offset) } : {}),
+        ...(messages.length === 1 && first ? messageAttributes(first) : {}),
+        ...extra,
+      },
+    },
+    parent,
+  )
+  if (span.isRecording()) {
+    const links: Link[] = []
+    for (const message of messages) {
+      const producer = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, message.headers))
+      if (producer && trace.isSpanContextValid(producer))
+        links.push({ context: producer, attributes: { 'messaging.kafka.offset': Number(message.offset), ...messageAttributes(message) } })
+    }
+    if (links.length > 0) span.addLinks(links)
+  }
+  return span
+}
+
+/** Runs `fn` with `span` as the active span, so that what it sends continues the trace. */
+export function withSpan<T>(span: Span, fn: () => T): T {
+  return context.with(trace.setSpan(context.active(), span), fn)
+}
+
+/** Ends a process span; an error marks it failed. */
+export function endProcessSpan(span: Span, error?: unknown): void {
+  if (error !== undefined) failed(span, error)
+  span.end()
+}
+
+/** The active context as W3C trace headers, for carriers that are not Kafka records (a Lambda event). */
+export function traceHeaders(): Record<string, string> | undefined {
+  const carrier: Record<string, string> = {}
+  propagation.inject(context.active(), carrier)
+  return Object.keys(carrier).length > 0 ? carrier : undefined
+}
+
+/** The context W3C trace headers carry, if they carry one. */
+export function contextFrom(headers: Record<string, string> | undefined): Context | undefined {
+  return headers ? propagation.extract(ROOT_CONTEXT, headers) : undefined
+}
+
+function messageAttributes(message: Message): Attributes {
+  return {
+    ...(message.key === null ? {} : { 'messaging.kafka.message.key': message.key }),
+    'messaging.kafka.message.tombstone': message.tombstone,
+  }
+}
+
+function failed(span: Span, error: unknown): void {
+  const err = error instanceof Error ? error : new Error(String(error))
+  span.recordException(err)
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message })
+}
