@@ -64,6 +64,17 @@ export function markdownReport(r: BenchResults): string {
       `| virtualPartitions: { max: ${v.max}, distribution: consistent } | ${n(v.consistent.msgPerSec)} | ${v.consistent.mostInFlightPerPartition} | ${n(v.consistent.calls)} | **${v.consistentRatio.toFixed(2)}** |`,
       '',
     ]),
+    ...(r.observability
+      ? [
+          `## What observability costs the poller: ${n(r.observability.messages)} messages, empty handler, median of ${r.observability.rounds} rounds`,
+          '',
+          '| poller | messages/s | ratio |',
+          '| --- | --- | --- |',
+          `| nothing attached | ${n(r.observability.plainMsgPerSec)} | 1.00 |`,
+          `| metrics endpoint + OpenTelemetry SDK (batch processor, ${n(r.observability.spans)} spans) | ${n(r.observability.observedMsgPerSec)} | **${r.observability.ratio.toFixed(2)}** |`,
+          '',
+        ]
+      : []),
     '## Codegen (`karafka codegen` in a fresh process, 4 events a topic, median of runs)',
     '',
     '| topics | cold, in the run | cold, wall | nothing changed, in the run | nothing changed, wall | files written cold / unchanged |',

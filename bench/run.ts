@@ -12,6 +12,7 @@ import { produceTicks } from './data.js'
 import { benchLambda, type LambdaFigure } from './lambda.js'
 import { benchLatency, type LatencyFigure } from './latency.js'
 import { benchMemory, type MemoryFigure } from './memory.js'
+import { benchObservability, type ObservabilityFigure } from './observability.js'
 import { benchProducer, type ProducerFigure } from './producer.js'
 import { markdownReport, svgChart } from './report.js'
 import { benchThroughput, type ThroughputFigure } from './throughput.js'
@@ -30,6 +31,8 @@ export interface BenchResults {
   lambda: LambdaFigure
   /** Absent in results written before virtual partitions. */
   virtualPartitions?: VirtualPartitionsFigure[]
+  /** Absent in results written before the metrics and tracing. */
+  observability?: ObservabilityFigure
   codegen: CodegenFigure[]
 }
 
@@ -42,6 +45,7 @@ const SIZES = {
     backlogs: [100_000, 1_000_000, 2_000_000],
     lambda: 2_000,
     virtualPartitions: { local: 24_000, lambda: 1_000 },
+    observability: 200_000,
     codegenRepeats: 3,
   },
   quick: {
@@ -52,6 +56,7 @@ const SIZES = {
     backlogs: [20_000, 200_000],
     lambda: 500,
     virtualPartitions: { local: 6_000, lambda: 400 },
+    observability: 50_000,
     codegenRepeats: 1,
   },
 }
@@ -97,6 +102,9 @@ try {
       ),
     )
   }
+  const observability = await step(`observability cost, ${sizes.observability} messages x ${sizes.rounds} rounds`, () =>
+    benchObservability(sizes.observability, produceTicks, sizes.rounds),
+  )
   const codegen = await step('codegen', () => benchCodegen([10, 100, 500], sizes.codegenRepeats))
   const date = new Date().toISOString().slice(0, 10)
   const results: BenchResults = {
@@ -111,6 +119,7 @@ try {
     memory,
     lambda,
     virtualPartitions,
+    observability,
     codegen,
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))

@@ -5,6 +5,7 @@
 // - the same bare consumer JSON-parsing each value: the least a consumer of typed events does;
 // - the poller (`karafka server`'s engine, in process) with an empty local handler.
 import { spawnSync } from 'node:child_process'
+import type { ServerOptions } from '../src/server/server.js'
 import { createTestApp, type TestApp } from '../test/helpers/app.js'
 import { uniqueName } from '../test/helpers/kafka.js'
 import { benchKafka, median, rate, tickTopicYaml } from './data.js'
@@ -145,12 +146,17 @@ ${groups.map((group, round) => `  ${group}:\n    topics:\n      ${topic}: { hand
 }
 
 /** One group's poller from the start of the topic until it has handled `count` messages; the clock starts at its first batch. */
-async function pollerRun(app: TestApp, group: string, count: number): Promise<{ rate: number; batches: number }> {
+export async function pollerRun(
+  app: TestApp,
+  group: string,
+  count: number,
+  options: Partial<ServerOptions> = {},
+): Promise<{ rate: number; batches: number }> {
   let seen = 0
   let started = 0
   let finished = 0
   let batches = 0
-  const server = await app.start({ groups: [group] })
+  const server = await app.start({ groups: [group], ...options })
   server.monitor.subscribe('consumer.consume', () => {
     started ||= performance.now()
   })

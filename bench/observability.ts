@@ -1,0 +1,94 @@
+// What observability costs the poller: the same empty-handler run on one pre-produced topic,
+// alternately without anything and with the metrics endpoint plus an OpenTelemetry tracing
+// SDK registered (BatchSpanProcessor, AsyncLocalStorage context, W3C propagation, an exporter
+// that drops what it gets), each from the start with a fresh group; medians of the rounds.
+import { context, propagation, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { createTestApp } from '../test/helpers/app.js'
+import { uniqueName } from '../test/helpers/kafka.js'
+import { median, tickTopicYaml } from './data.js'
+import { pollerRun } from './throughput.js'
+
+export interface ObservabilityFigure {
+  messages: number
+  rounds: number
+  plainMsgPerSec: number
+  observedMsgPerSec: number
+  spans: number
+  /** observed / plain */
+  ratio: number
+}
+
+export async function benchObservability(
+  count: number,
+  produce: (topic: string, count: number) => Promise<number>,
+  rounds = 3,
+): Promise<ObservabilityFigure> {
+  const topic = uniqueName('obench')
+  const groups = Array.from({ length: rounds * 2 }, (_, i) => uniqueName(`obs-${i}`))
+  const app = await createTestApp(
+    'obs-bench',
+    `app:
+  clientId: obs-bench
+  brokers: \${KAFKA_BROKERS}
+topics:
+${tickTopicYaml(topic)}consumerGroups:
+${groups.map((group, i) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${i}.ts }\n`).join('')}`,
+    Object.fromEntries(
+      groups.map((group, i) => [
+        `handlers/empty-${i}.ts`,
+        `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
+      ]),
+    ),
+  )
+  let spans = 0
+  const exporter = {
+    export: (batch: unknown[], done: (result: { code: number }) => void) => {
+      spans += batch.length
+      done({ code: 0 })
+    },
+    shutdown: async () => {},
+  }
+  try {
+    await produce(topic, count)
+    const plain: number[] = []
+    const observed: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      plain.push((await pollerRun(app, groups[round * 2]!, count)).rate)
+      const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] })
+      trace.setGlobalTracerProvider(provider)
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+      try {
+        observed.push((await pollerRun(app, groups[round * 2 + 1]!, count, { metricsPort: 0 })).rate)
+        await provider.forceFlush()
+      } finally {
+        trace.disable()
+        context.disable()
+        propagation.disable()
+      }
+    }
+    const [plainRate, observedRate] = [median(plain), median(observed)]
+    return {
+      messages: count,
+      rounds,
+      plainMsgPerSec: plainRate,
+      observedMsgPerSec: observedRate,
+      spans,
+      ratio: Number((observedRate / plainRate).toFixed(2)),
+    }
+  } finally {
+    await app.remove()
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { benchBroker } = await import('./broker.js')
+  const { produceTicks } = await import('./data.js')
+  const broker = await benchBroker()
+  console.log(JSON.stringify(await benchObservability(Number(process.argv[2] ?? 200_000), produceTicks, 3), null, 2))
+  await broker.stop()
+  process.exit(0)
+}
