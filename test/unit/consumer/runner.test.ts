@@ -3,6 +3,8 @@
 // on a real one.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { SpanStatusCode, trace } from '@opentelemetry/api'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs'
 import { z } from 'zod'
 import { BatchRunner } from '../../../src/consumer/runner.js'
@@ -177,6 +179,39 @@ describe('the batch runner (fake consumer)', { timeout: 10_000 }, () => {
     )
     await until('the resume', () => t.resumes.length === 1)
     assert.deepEqual(t.events['client.resume']?.length, 1)
+  })
+
+  it('traces each handler call as a process span; a retry and a dead letter are events on the failed call', async () => {
+    const exporter = new InMemorySpanExporter()
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }))
+    try {
+      const t = harness([11, 12, 13, 14], {
+        route: { deadLetter: 'jobs.dlq', batch: { maxSize: 10, maxWaitMs: 50 } },
+        invoke: async (r) => {
+          const bad = r.messages.findIndex((m) => m.tombstone === false && (m.payload as { n: number }).n === 13)
+          return bad < 0 ? { consumed: r.messages.at(-1)?.offset } : { consumed: r.messages[bad - 1]?.offset, error: new TypeError('13') }
+        },
+      })
+      for (let run = 1; run <= 3; run++) await t.run()
+      const spans = exporter.getFinishedSpans()
+      assert.deepEqual(
+        spans.map((s) => [s.name, s.attributes['karafka.attempt'], s.attributes['messaging.kafka.offset'], s.events.map((e) => e.name)]),
+        [
+          ['process jobs', 1, 0, ['retry', 'exception']],
+          ['process jobs', 2, 2, ['retry', 'exception']],
+          ['process jobs', 3, 2, ['dead_letter', 'exception']],
+          ['process jobs', 1, 3, []],
+        ],
+      )
+      assert.deepEqual(
+        spans.map((s) => s.status.code),
+        [SpanStatusCode.ERROR, SpanStatusCode.ERROR, SpanStatusCode.ERROR, SpanStatusCode.UNSET],
+      )
+      assert.equal(spans[2]!.events[0]!.attributes?.['messaging.destination.name'], 'jobs.dlq')
+      assert.equal(spans[0]!.attributes['messaging.batch.message_count'], 4)
+    } finally {
+      trace.disable()
+    }
   })
 
   it('counts attempts per message across runs and dead-letters it at retry.attempts, then goes on after it', async () => {
