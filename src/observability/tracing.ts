@@ -20,42 +20,42 @@ import type { PartitionRef } from '../instrumentation/events.js'
 const tracer = () => trace.getTracer('karafka-ts')
 
 /** Runs a responder's send inside a `send <topic>` producer span whose context goes out in the record's W3C trace headers. */
-export async function tracedSend<T extends { partition: number; offset: string }>(
+export function tracedSend<T extends { partition: number; offset: string }>(
   topic: string,
   key: string | null,
   tombstone: boolean,
   headers: Record<string, string | Buffer>,
   send: () => Promise<T>,
 ): Promise<T> {
-  const span = tracer().startSpan(
-    `send ${topic}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'send',
-        'messaging.operation.name': 'send',
-        'messaging.destination.name': topic,
-        ...(key === null ? {} : { 'messaging.kafka.message.key': key }),
-        'messaging.kafka.message.tombstone': tombstone,
-      },
-    },
-    context.active(),
-  )
-  if (trace.isSpanContextValid(span.spanContext())) propagation.inject(trace.setSpan(context.active(), span), headers)
-  try {
-    const delivery = await send()
+  const active = context.active()
+  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER }, active)
+  // No SDK and no trace to carry on: the send as it is, at no further cost.
+  if (!span.isRecording() && !trace.isSpanContextValid(span.spanContext())) return send()
+  if (span.isRecording())
     span.setAttributes({
-      'messaging.destination.partition.id': String(delivery.partition),
-      'messaging.kafka.offset': Number(delivery.offset),
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
+      'messaging.destination.name': topic,
+      ...(key === null ? {} : { 'messaging.kafka.message.key': key }),
+      'messaging.kafka.message.tombstone': tombstone,
     })
-    return delivery
-  } catch (error) {
-    failed(span, error)
-    throw error
-  } finally {
-    span.end()
-  }
+  propagation.inject(trace.setSpan(active, span), headers)
+  return send().then(
+    (delivery) => {
+      span.setAttributes({
+        'messaging.destination.partition.id': String(delivery.partition),
+        'messaging.kafka.offset': Number(delivery.offset),
+      })
+      span.end()
+      return delivery
+    },
+    (error: unknown) => {
+      failed(span, error)
+      span.end()
+      throw error
+    },
+  )
 }
 
 /**
