@@ -16,13 +16,17 @@ export interface VirtualPartitionsSide {
   calls: number
 }
 
-export interface VirtualPartitionsFigure {
+/** What a run measures: the same route on the same topic, with these settings. */
+export interface VirtualPartitionsSetup {
   backend: 'local' | 'lambda'
   messages: number
   partitions: number
   batchMaxSize: number
   handlerWaitMs: number
   max: number
+}
+
+export interface VirtualPartitionsFigure extends VirtualPartitionsSetup {
   without: VirtualPartitionsSide
   /** virtualPartitions: { max } (distribution balanced, the default) */
   with: VirtualPartitionsSide
@@ -46,15 +50,9 @@ export default defineConsumer('${group}', '${topic}', async () => {
  * route without virtual partitions, with `virtualPartitions: { max }` (balanced), and with
  * `distribution: consistent`. `produce` fills the topic.
  */
-export async function benchVirtualPartitions(options: {
-  backend: 'local' | 'lambda'
-  messages: number
-  partitions: number
-  batchMaxSize: number
-  handlerWaitMs: number
-  max: number
-  produce: (topic: string, count: number) => Promise<number>
-}): Promise<VirtualPartitionsFigure> {
+export async function benchVirtualPartitions(
+  options: VirtualPartitionsSetup & { produce: (topic: string, count: number) => Promise<number> },
+): Promise<VirtualPartitionsFigure> {
   const { backend, messages, partitions, batchMaxSize, handlerWaitMs, max } = options
   const topic = uniqueName('vpbench')
   const [plain, virtual, consistent] = [uniqueName('vp-without'), uniqueName('vp-with'), uniqueName('vp-consistent')]
