@@ -13,6 +13,8 @@ export interface Chunk {
   invalid: InvalidRecord | undefined
   /** Index of the first record after the chunk (after `invalid` too). */
   next: number
+  /** The last record passed over (see `skip`) after the chunk's last message: done already, so it may be committed with the chunk. */
+  skippedAfter?: string
 }
 
 export interface ChunkOptions {
@@ -21,12 +23,14 @@ export interface ChunkOptions {
   skip?: (offset: string) => boolean
   /** The chunk ends before the first record past this offset. */
   until?: string
+  /** A record that must begin a chunk of its own (it failed before, and its attempts are counted from there). */
+  startsChunk?: (offset: string) => boolean
 }
 
 /**
  * The next chunk of a batch from `start`: up to `maxSize` decoded messages, ending early at
  * the first record that cannot be decoded (it is never handed to a handler) or that lies
- * past `until`; records to `skip` are passed over.
+ * past `until`, or before one that `startsChunk`; records to `skip` are passed over.
  */
 export function nextChunk(topology: Topology, records: readonly RawRecord[], start: number, options: ChunkOptions): Chunk {
   const chunk: Chunk = { messages: [], records: [], positions: [], invalid: undefined, next: start }
@@ -36,15 +40,18 @@ export function nextChunk(topology: Topology, records: readonly RawRecord[], sta
     const record = records[index]!
     if (until !== undefined && BigInt(record.offset) > until) break
     if (options.skip?.(record.offset)) {
+      chunk.skippedAfter = record.offset
       index++
       continue
     }
+    if (chunk.messages.length > 0 && options.startsChunk?.(record.offset)) break
     const decoded = decodeRecord(topology, record)
     if (isInvalidRecord(decoded)) {
       chunk.invalid = decoded
       index++
       break
     }
+    delete chunk.skippedAfter
     chunk.messages.push(decoded)
     chunk.records.push(record)
     chunk.positions.push(index)

@@ -114,19 +114,27 @@ export class BatchRunner {
       const parallel = virtual !== undefined && collapsed === undefined
       const chunk = nextChunk(this.options.topology, records, index, {
         maxSize: parallel ? route.batch.maxSize * virtual.max * WINDOW_BATCHES : route.batch.maxSize,
-        ...(collapsed ? { until: collapsed.until, skip: (offset: string) => collapsed.done.has(offset) } : {}),
+        ...(collapsed
+          ? {
+              until: collapsed.until,
+              skip: (offset: string) => collapsed.done.has(offset),
+              startsChunk: (offset: string) => collapsed.failures.has(offset),
+            }
+          : {}),
       })
       index = chunk.next
       if (chunk.messages.length > 0) {
         const next = parallel
           ? await this.runWindow(payload, scope, route, ref, chunk)
-          : await this.runChunk(payload, scope, route, ref, chunk)
+          : await this.runChunk(payload, scope, route, ref, chunk, collapsed?.failures.get(chunk.messages[0]!.offset))
         if (next === 'stop') return
         if (next !== 'next') {
           index = next.from
           continue
         }
       }
+      // What other virtual partitions finished after the chunk is done too: commit past it, or a quiet partition is fetched again and again.
+      if (chunk.skippedAfter !== undefined && !scope.lost) this.commitDone(payload, scope, chunk.skippedAfter)
       if (chunk.invalid && !(await this.handleInvalid(payload, scope, route, ref, chunk.invalid))) return
     }
   }
@@ -137,10 +145,17 @@ export class BatchRunner {
     this.collapsed.retain(keys)
   }
 
-  /** Runs the handler on a chunk, then does what the decision table says. */
-  private async runChunk(payload: EachBatchPayload, scope: PartitionScope, route: Route, ref: PartitionRef, chunk: Chunk): Promise<Next> {
+  /** Runs the handler on a chunk, then does what the decision table says. `failedBefore`: the failures of its first message that the tracker does not hold. */
+  private async runChunk(
+    payload: EachBatchPayload,
+    scope: PartitionScope,
+    route: Route,
+    ref: PartitionRef,
+    chunk: Chunk,
+    failedBefore = 0,
+  ): Promise<Next> {
     const offsets = chunk.messages.map((m) => m.offset)
-    const attempt = this.retries.attemptFor(keyOf(ref), offsets[0]!)
+    const attempt = Math.max(this.retries.attemptFor(keyOf(ref), offsets[0]!), failedBefore + 1)
     const result = await this.runHandler(scope, route, ref, chunk, attempt)
     try {
       // The partition may be another member's now: that member starts from the last commit.
@@ -193,7 +208,7 @@ export class BatchRunner {
     }
   }
 
-  /** Does what the decision table says about a window whose virtual partitions all ended (the first failure decides). */
+  /** Does what the decision table says about a window whose virtual partitions all ended (the lowest failure decides). */
   private async settleWindow(
     payload: EachBatchPayload,
     scope: PartitionScope,
@@ -209,17 +224,29 @@ export class BatchRunner {
     }: { offsets: string[]; attempt: number; progress: WindowProgress; runs: VirtualRun[]; failed: VirtualRun[] },
   ): Promise<Next> {
     if (scope.lost) return 'stop'
-    // The consumer is stopping: what is done in order is committed already; end the batch.
-    if (failed.length === 0 && runs.some((run) => run.stopped)) return 'stop'
-    if (failed.length === 0)
+    if (failed.length === 0 && !runs.some((run) => run.stopped))
       return this.settle(payload, scope, route, ref, window, { offsets, attempt, consumed: undefined, error: undefined })
-    const lowest = progress.firstNotDone
-    const first = failed.find((run) => run.failedAt === lowest) ?? failed[0]!
-    for (const run of failed) {
-      if (run !== first)
-        this.options.monitor.emit('error.occurred', { type: 'consumer.consume.error', error: run.error!, ...ref, offset: run.failedAt })
+    // The failure that decides is the one at the lowest offset not done. When a virtual partition
+    // that stopped (the consumer is stopping) holds that offset instead, nothing is retried or
+    // dead-lettered: what is done in order is committed already, and the batch ends.
+    const first = failed.find((run) => run.failedAt === progress.firstNotDone)
+    const others = failed.filter((run) => run !== first)
+    for (const run of others) {
+      this.options.monitor.emit('error.occurred', { type: 'consumer.consume.error', error: run.error!, ...ref, offset: run.failedAt })
     }
-    this.collapsed.set(keyOf(ref), { until: offsets.at(-1)!, done: progress.doneAfter() })
+    if (!first) return 'stop'
+    // The others are retried in the collapsed window, each from its own chunk, their attempts counted.
+    const failures = new Map<string, number>()
+    for (const run of others) {
+      run.span!.addEvent('retry', {
+        'messaging.kafka.offset': Number(run.failedAt),
+        'karafka.attempt': attempt,
+        'karafka.counted': run.transient !== true,
+        'karafka.collapsed': true,
+      })
+      if (run.transient !== true) failures.set(run.failedAt!, attempt)
+    }
+    this.collapsed.set(keyOf(ref), { until: offsets.at(-1)!, done: progress.doneAfter(), failures })
     return this.settle(
       payload,
       scope,

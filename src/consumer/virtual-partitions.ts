@@ -124,10 +124,15 @@ function valueAt(payload: unknown, path: string): string | null {
   return typeof value === 'object' ? JSON.stringify(value) : String(value)
 }
 
-/** A window whose virtual partitions did not all succeed: it is retried collapsed, in offset order, up to `until`, leaving out what was `done`. */
+/**
+ * A window whose virtual partitions did not all succeed: it is retried collapsed, in offset
+ * order, up to `until`, leaving out what was `done`. `failures` counts the failed messages the
+ * first failure's retry does not track: each begins a chunk, and its attempts go on from there.
+ */
 export interface CollapsedWindow {
   until: string
   done: ReadonlySet<string>
+  failures: ReadonlyMap<string, number>
 }
 
 /** The collapsed windows of the partitions a runner holds, as Karafka collapses a failed virtual-partition batch. */

@@ -71,6 +71,7 @@ function harness(
   const events: { [E in EventName]?: EventPayloads[E][] } = {}
   let epoch = 0
   let paused = false
+  let running = true
   let commitFailures = options.commitFailures ?? 0
   const monitor = new Monitor()
   monitor.subscribe('*', (payload, event) => {
@@ -116,7 +117,7 @@ function harness(
       if (commitFailures-- > 0) throw new Error('coordinator moved')
       commits.push(offsets.topics[0]!.partitions[0]!.offset)
     },
-    isRunning: () => true,
+    isRunning: () => running,
     isStale: () => false,
     pause: () => {
       paused = true
@@ -139,6 +140,10 @@ function harness(
     events,
     rebalance: () => epoch++,
     shutdown: (reason: Error) => shutdown.abort(reason),
+    /** A graceful stop: kafkajs says the consumer is no longer running. */
+    stop: () => {
+      running = false
+    },
     get paused() {
       return paused
     },
@@ -476,6 +481,82 @@ describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
     assert.deepEqual(t.calls[1]?.offsets, ['2', '3'], 'one key: one virtual partition, in chunks of batch.maxSize')
     assert.deepEqual(t.commits, ['2', '3'], 'committed as the window goes, then up to the mark')
     assert.deepEqual(t.seeks, ['3'])
+  })
+
+  // Keys 'a' and 'b' land on virtual partitions 0 and 1 of 4: one value per message names its key.
+  const ab = (n: number) => ['a', 'b'][n]!
+  const failing =
+    (offsets: string[], onCall?: (r: InvokeRequest) => Promise<void>) =>
+    async (r: InvokeRequest): Promise<InvokeResult> => {
+      await onCall?.(r)
+      const bad = r.messages.find((m) => offsets.includes(m.offset))
+      if (bad) return { consumed: undefined, error: new Error(`${bad.offset} failed`) }
+      return { consumed: r.messages.at(-1)!.offset }
+    }
+
+  it('a graceful stop while one virtual partition fails: the other, stopped below it, is neither retried nor dead-lettered for it', async () => {
+    const t = harness([0, 0, 0, 0, 1, 1], {
+      route: { ...vp, retry: { attempts: 1, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' },
+      keyOf: ab,
+      invoke: failing(['4'], async (r) => {
+        if (r.messages[0]!.offset !== '0') return
+        await new Promise((resolve) => setTimeout(resolve, 5)) // b has started, and failed at 4
+        t.stop() // while a's first chunk runs
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }),
+    })
+    await t.run()
+    assert.ok(
+      t.calls.some((c) => c.offsets.includes('4')),
+      'b ran',
+    )
+    assert.ok(!t.calls.some((c) => c.offsets.includes('2')), 'a stopped before its second chunk')
+    assert.deepEqual(t.deadLetters, [], "offset 2 was never handled: it is not dead-lettered with 4's error")
+    assert.deepEqual(t.commits, ['2'], 'committed up to what a finished in order')
+    assert.deepEqual(t.seeks, [], 'no retry is scheduled for a stopping consumer')
+  })
+
+  it('a collapsed retry whose last offsets the other virtual partitions finished commits past them', async () => {
+    let failures = 0
+    const t = harness([0, 0, 1, 1, 1, 1], {
+      route: vp,
+      keyOf: ab,
+      invoke: async (r) =>
+        r.messages[0]!.offset === '0' && failures++ === 0
+          ? { consumed: undefined, error: new Error('0 failed once') }
+          : { consumed: r.messages.at(-1)!.offset },
+    })
+    await t.run()
+    assert.deepEqual(t.commits, [], 'a failed at 0: nothing to commit')
+    assert.deepEqual(t.seeks, ['0'])
+    await until('the resume', () => t.resumes.length === 1)
+    await t.run()
+    assert.deepEqual(t.calls.at(-1)?.offsets, ['0', '1'], 'the retry hands over only what b did not finish')
+    assert.equal(t.commits.at(-1), '6', 'and commits past 2..5, which b finished: a quiet partition is not fetched again')
+    assert.equal(t.resolved.at(-1), '5')
+  })
+
+  it('every failed virtual partition counts its attempt: each failed message is tried retry.attempts times, no more', async () => {
+    const t = harness([0, 0, 1, 1], {
+      route: { ...vp, retry: { attempts: 2, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' },
+      keyOf: ab,
+      invoke: failing(['0', '2']),
+    })
+    await t.run()
+    assert.equal(t.calls.length, 2, 'a and b ran at once, and both failed')
+    await until('the resume', () => t.resumes.length === 1)
+    await t.run()
+    const tries = (offset: string) => t.calls.filter((c) => c.offsets[0] === offset).length
+    assert.equal(tries('0'), 2)
+    assert.equal(tries('2'), 2, 'b failed in the window: the collapsed retry is its second attempt')
+    assert.deepEqual(
+      t.deadLetters.map((d) => [d.record.headers?.source_offset, d.record.headers?.attempts]),
+      [
+        ['0', '2'],
+        ['2', '2'],
+      ],
+    )
+    assert.equal(t.commits.at(-1), '4')
   })
 
   /** A handler that waits until its signal aborts (or a second passes), recording the signals it was given. */

@@ -109,8 +109,8 @@ describe('virtual partitions: how far a window is done', () => {
 
   it('keeps a collapsed window until the partition gets past it, and forgets partitions no longer held', () => {
     const windows = new CollapsedWindows()
-    windows.set('t/0', { until: '9', done: new Set(['7']) })
-    windows.set('t/1', { until: '5', done: new Set() })
+    windows.set('t/0', { until: '9', done: new Set(['7']), failures: new Map() })
+    windows.set('t/1', { until: '5', done: new Set(), failures: new Map() })
     assert.equal(windows.at('t/0', '3')?.until, '9')
     assert.equal(windows.at('t/0', '10'), undefined)
     assert.equal(windows.at('t/0', '3'), undefined, 'gone once past it')
