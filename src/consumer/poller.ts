@@ -148,7 +148,7 @@ export class Poller {
           {
             policy: REJOIN,
             signal,
-            onRetry: (error) => monitor.emit('error.occurred', { type: 'consumer.restarting', error: error as Error, group }),
+            onRetry: (error) => monitor.emit('error.occurred', { type: 'consumer.rejoin.error', error: error as Error, group }),
           },
         ),
       )

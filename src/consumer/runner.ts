@@ -232,7 +232,13 @@ export class BatchRunner {
     const first = failed.find((run) => run.failedAt === progress.firstNotDone)
     const others = failed.filter((run) => run !== first)
     for (const run of others) {
-      this.options.monitor.emit('error.occurred', { type: 'consumer.consume.error', error: run.error!, ...ref, offset: run.failedAt })
+      this.options.monitor.emit('error.occurred', {
+        type: 'consumer.consume.error',
+        error: run.error!,
+        ...ref,
+        offset: run.failedAt,
+        ...(run.transient ? { transient: true } : {}),
+      })
     }
     if (!first) return 'stop'
     // The others are retried in the collapsed window, each from its own chunk, their attempts counted.
@@ -367,7 +373,13 @@ export class BatchRunner {
       return 'next'
     }
     const error = outcome.error!
-    this.options.monitor.emit('error.occurred', { type: 'consumer.consume.error', error, ...ref, offset: decision.offset })
+    this.options.monitor.emit('error.occurred', {
+      type: 'consumer.consume.error',
+      error,
+      ...ref,
+      offset: decision.offset,
+      ...(outcome.transient ? { transient: true } : {}),
+    })
     if (decision.action === 'dead-letter') {
       span?.addEvent('dead_letter', {
         'messaging.kafka.offset': Number(decision.offset),

@@ -23,6 +23,8 @@ export type ErrorType =
   | 'consumer.heartbeat.error'
   | 'consumer.crashed'
   | 'consumer.restarting'
+  /** A try to rejoin after a crash failed (the broker is still away); the next comes after a backoff. */
+  | 'consumer.rejoin.error'
   | 'dead_letter_queue.dispatch.error'
   | 'lambda.invoke.error'
   | 'listener.error'
@@ -55,7 +57,16 @@ export interface EventPayloads {
     functionError: string | undefined
   }
   'statistics.emitted': { group: string; consumed: number; batches: number; lag: Record<string, number> }
-  'error.occurred': { type: ErrorType; error: Error; group?: string; topic?: string; partition?: number; offset?: string }
+  'error.occurred': {
+    type: ErrorType
+    error: Error
+    group?: string
+    topic?: string
+    partition?: number
+    offset?: string
+    /** A failure that is not the handler's (throttled, network, a function built from another manifest): no attempt is counted. */
+    transient?: boolean
+  }
   /** Handler log lines (ctx.logger), routed through the monitor like everything else. */
   'consumer.log': PartitionRef & {
     level: 'debug' | 'info' | 'warn' | 'error'

@@ -2,7 +2,7 @@ import { decodeRecord, isInvalidRecord } from '../consumer/decode.js'
 import type { ConsumerContext, ConsumerDefinition, Message } from '../consumer/types.js'
 import { KarafkaError } from '../errors/index.js'
 import type { Logger } from '../instrumentation/logger.js'
-import { contextFrom, endProcessSpan, startProcessSpan, withSpan } from '../observability/tracing.js'
+import { contextFrom, endProcessSpan, flushTraces, startProcessSpan, withSpan } from '../observability/tracing.js'
 import { resolveAppConfig } from '../producer/app-config.js'
 import { createProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
@@ -97,7 +97,12 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
       return partial ? { consumed } : undefined
     } finally {
       if (timer) clearTimeout(timer)
-      await runtime.sender.flush()
+      try {
+        await runtime.sender.flush()
+      } finally {
+        // The sends' spans end with the flush; then the spans go out before the function is frozen.
+        await flushTraces()
+      }
     }
   }
 }

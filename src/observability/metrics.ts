@@ -15,12 +15,60 @@ const LABELS = [
 /** OpenTelemetry's advice for messaging durations, in seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
-/** How long a lag reading is reused: scrapes closer together than this do not ask the broker again. */
-const LAG_CACHE_MS = 5_000
+/** How lag readings serve scrapes; the defaults suit Prometheus's 10 s scrape timeout. */
+export interface LagTimings {
+  /** A reading younger than this is reused: scrapes closer together do not ask the broker again. */
+  reuseMs: number
+  /** How long a scrape waits for a new reading before it answers with the last one. */
+  waitMs: number
+  /** A reading older than this is not served: with the broker gone that long, the lag series are left out. */
+  staleMs: number
+}
+
+const LAG_TIMINGS: LagTimings = { reuseMs: 5_000, waitMs: 2_000, staleMs: 60_000 }
 
 export interface MetricsOptions {
-  /** Reads the groups' lag from the broker (as `karafka lag` does); called at most every 5 s, on scrape. */
+  /** Reads the groups' lag from the broker (as `karafka lag` does); one read at a time, at most every 5 s, on scrape. */
   readLag?: () => Promise<PartitionLag[]>
+  lagTimings?: Partial<LagTimings>
+}
+
+/**
+ * The lag for scrapes, never piling reads up: one read runs at a time, a scrape waits for it
+ * only `waitMs`, and otherwise gets the last reading while it is not stale. A broker that
+ * does not answer slows no scrape past `waitMs`.
+ */
+export class LagReadings {
+  private last: { at: number; rows: PartitionLag[] } | undefined
+  private reading: Promise<void> | undefined
+  private readonly timings: LagTimings
+
+  constructor(
+    private readonly read: () => Promise<PartitionLag[]>,
+    timings: Partial<LagTimings> = {},
+  ) {
+    this.timings = { ...LAG_TIMINGS, ...timings }
+  }
+
+  /** The rows to serve now, or undefined when there is no reading fresh enough. */
+  async rows(): Promise<PartitionLag[] | undefined> {
+    if (!this.last || Date.now() - this.last.at > this.timings.reuseMs) {
+      this.reading ??= this.read()
+        .then(
+          (rows) => {
+            this.last = { at: Date.now(), rows }
+          },
+          () => {}, // the broker did not answer: the last reading stands, and the next scrape asks again
+        )
+        .finally(() => {
+          this.reading = undefined
+        })
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([this.reading, new Promise((resolve) => (timer = setTimeout(resolve, this.timings.waitMs).unref()))])
+      clearTimeout(timer)
+    }
+    return this.last && Date.now() - this.last.at <= this.timings.staleMs ? this.last.rows : undefined
+  }
 }
 
 /**
@@ -45,7 +93,11 @@ export function createMetrics(monitor: Monitor, options: MetricsOptions = {}): {
     buckets: DURATION_BUCKETS,
     registers: [registry],
   })
-  const failures = counter('karafka_handler_failures_total', 'Handler calls that failed (each one is retried or dead-lettered)')
+  const failures = counter('karafka_handler_failures_total', 'Handler calls that failed, each an attempt (retried or dead-lettered)')
+  const transient = counter(
+    'karafka_transient_failures_total',
+    "Calls that failed for a reason not the handler's (throttled, network, a function built from another manifest): backed off, no attempt counted",
+  )
   const retries = counter('karafka_retries_total', 'Retries scheduled after a failure (a paused partition waiting for its backoff)')
   const deadLetters = counter('karafka_dead_letters_total', 'Messages sent to the dead-letter topic')
   const invalid = counter(
@@ -81,26 +133,21 @@ export function createMetrics(monitor: Monitor, options: MetricsOptions = {}): {
   )
   const crashes = counter(
     'karafka_consumer_restarts_total',
-    "Times a group's consumer restarted after a failure (broker gone, coordinator moved)",
+    "Times a group's consumer restarted after a failure (broker gone, coordinator moved); failed tries to rejoin are not counted",
     ['messaging_system', 'messaging_consumer_group_name'],
   )
 
-  let lagReading: { at: number; rows: Promise<PartitionLag[]> } | undefined
+  const lag = options.readLag && new LagReadings(options.readLag, options.lagTimings)
   new Gauge({
     name: 'kafka_consumergroup_lag',
     help: "Messages not consumed yet: the partition end minus the group's committed offset (as kafka_exporter reports it)",
     labelNames: ['consumergroup', 'topic', 'partition'],
     registers: [registry],
     async collect() {
-      if (!options.readLag) return
-      if (!lagReading || Date.now() - lagReading.at > LAG_CACHE_MS) lagReading = { at: Date.now(), rows: options.readLag() }
-      try {
-        this.reset()
-        for (const row of await lagReading.rows)
-          this.set({ consumergroup: row.group, topic: row.topic, partition: String(row.partition) }, row.lag)
-      } catch {
-        lagReading = undefined // the broker did not answer: no lag series in this scrape; the next one asks again
-      }
+      if (!lag) return
+      const rows = await lag.rows()
+      this.reset()
+      for (const row of rows ?? []) this.set({ consumergroup: row.group, topic: row.topic, partition: String(row.partition) }, row.lag)
     },
   })
 
@@ -130,7 +177,7 @@ export function createMetrics(monitor: Monitor, options: MetricsOptions = {}): {
       if (invoked.functionError) functionErrors.inc(at)
     }),
     monitor.subscribe('error.occurred', (event) => {
-      if (event.type === 'consumer.consume.error') failures.inc(labels(event))
+      if (event.type === 'consumer.consume.error') (event.transient ? transient : failures).inc(labels(event))
       else if (event.type === 'consumer.invalid_message') invalid.inc(labels(event))
       else if (event.type === 'lambda.invoke.error') {
         invokeErrors.inc(labels(event))

@@ -137,3 +137,15 @@ function failed(span: Span, error: unknown): void {
   span.recordException(err)
   span.setStatus({ code: SpanStatusCode.ERROR, message: err.message })
 }
+
+/**
+ * Exports what the registered SDK still holds (a batch span processor keeps spans for
+ * seconds). A Lambda function is frozen as soon as it answers, so its entry calls this
+ * before answering; with no SDK it does nothing. An exporter that fails is the SDK's to
+ * report: the function's answer does not depend on it.
+ */
+export async function flushTraces(): Promise<void> {
+  const global = trace.getTracerProvider() as { getDelegate?(): unknown }
+  const provider = (global.getDelegate?.() ?? global) as { forceFlush?(): Promise<void> }
+  await provider.forceFlush?.().catch(() => {})
+}

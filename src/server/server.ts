@@ -11,7 +11,7 @@ import { startObservabilityServer } from '../observability/http.js'
 import { createMetrics } from '../observability/metrics.js'
 import { createProducerRuntime, type ProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
-import { type PartitionLag, readLag } from '../topics/lag.js'
+import { lagReader, type PartitionLag } from '../topics/lag.js'
 import { loadTopology } from './load-topology.js'
 
 export interface ServerOptions {
@@ -64,8 +64,12 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         ...manifest.groupSettings[group]!,
       }),
   )
-  const metrics = await serveMetrics(manifest, options.metricsPort, monitor, pollers, () =>
-    readLag(kafka, Object.fromEntries(groups.map((group) => [group, routes.filter((r) => r.group === group).map((r) => r.topic)]))),
+  const metrics = await serveMetrics(
+    manifest,
+    options.metricsPort,
+    monitor,
+    pollers,
+    lagReader(kafka, Object.fromEntries(groups.map((group) => [group, routes.filter((r) => r.group === group).map((r) => r.topic)]))),
   )
   let reportCrash: (error: Error) => void = () => {}
   const crashed = new Promise<Error>((resolve) => (reportCrash = resolve))
@@ -158,11 +162,11 @@ async function serveMetrics(
   port: number | undefined,
   monitor: Monitor,
   pollers: Poller[],
-  lag: () => Promise<PartitionLag[]>,
+  lag: { read(): Promise<PartitionLag[]>; close(): Promise<void> },
 ): Promise<{ url: string; registry: Registry; close(): Promise<void> } | undefined> {
   if (port === undefined && !manifest.metrics) return undefined
   const settings = metricsSchema.parse({ ...manifest.metrics, ...(port === undefined ? {} : { port }) })
-  const { registry, detach } = createMetrics(monitor, { readLag: lag })
+  const { registry, detach } = createMetrics(monitor, { readLag: lag.read })
   try {
     const server = await startObservabilityServer({ ...settings, registry, status: () => pollers.map((p) => p.status()) })
     return {
@@ -171,6 +175,7 @@ async function serveMetrics(
       close: async () => {
         detach()
         await server.close()
+        await lag.close()
       },
     }
   } catch (error) {

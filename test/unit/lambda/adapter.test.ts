@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { it } from 'node:test'
+import { trace } from '@opentelemetry/api'
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
 import { z } from 'zod'
 import { createConsumerDefinition, type Message } from '../../../src/consumer/types.js'
 import { splitRecords } from '../../../src/invokers/lambda.js'
@@ -53,6 +55,24 @@ it("runs the handler on the decoded, validated batch; under AWS's own mapping an
     [['15', 'recordKey', 'note', { text: 'hi' }, { headerKey: 'headerValue' }]],
   )
   await assert.rejects(handler(AWS_EVENT), /mytopic\/0 offset 15: the value is not an envelope/)
+})
+
+it("exports the function's spans before it answers: a Lambda function is frozen once it returns", async () => {
+  const exporter = new InMemorySpanExporter()
+  // A batch processor that would hold the span for an hour unless flushed.
+  const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 3_600_000, maxExportBatchSize: 512 })
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [processor] }))
+  try {
+    const handler = createLambdaHandler(createConsumerDefinition('g', 'mytopic', topology, () => {}))
+    await handler(eventOf([{ event_name: 'note', payload: { text: 'hi' } }], true))
+    assert.deepEqual(
+      exporter.getFinishedSpans().map((s) => s.name),
+      ['process mytopic'],
+    )
+  } finally {
+    trace.disable()
+    await processor.shutdown()
+  }
 })
 
 it('answers the poller with a partial result: what was consumed, and the error', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Monitor } from '../../../src/instrumentation/monitor.js'
-import { createMetrics } from '../../../src/observability/metrics.js'
+import { createMetrics, LagReadings } from '../../../src/observability/metrics.js'
 
 const ref = { group: 'g', topic: 'orders', partition: 2 }
 const at = 'messaging_consumer_group_name="g",messaging_destination_name="orders",messaging_destination_partition_id="2"'
@@ -48,6 +48,8 @@ describe('the metrics listener (monitor -> Prometheus text)', () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } })
     monitor.emit('error.occurred', { type: 'lambda.invoke.error', error: throttled, ...ref })
     monitor.emit('error.occurred', { type: 'consumer.restarting', error: new Error('gone'), group: 'g' })
+    monitor.emit('error.occurred', { type: 'consumer.rejoin.error', error: new Error('still gone'), group: 'g' })
+    monitor.emit('error.occurred', { type: 'consumer.consume.error', error: throttled, ...ref, offset: '15', transient: true })
     const text = await registry.metrics()
     const kafka = `messaging_system="kafka",${at}`
     assert.equal(value(text, `messaging_client_consumed_messages_total{${kafka}}`), 15)
@@ -56,7 +58,8 @@ describe('the metrics listener (monitor -> Prometheus text)', () => {
     assert.equal(value(text, `messaging_process_duration_seconds_sum{${kafka}}`), 2.04)
     assert.equal(value(text, `messaging_process_duration_seconds_bucket{le="0.05",${kafka}}`), 1)
     assert.equal(value(text, `karafka_retries_total{${kafka}}`), 1)
-    assert.equal(value(text, `karafka_handler_failures_total{${kafka}}`), 1)
+    assert.equal(value(text, `karafka_handler_failures_total{${kafka}}`), 1, 'a throttled call is not a handler failure')
+    assert.equal(value(text, `karafka_transient_failures_total{${kafka}}`), 1)
     assert.equal(value(text, `karafka_dead_letters_total{${kafka}}`), 2)
     assert.equal(value(text, `karafka_invalid_messages_total{${kafka}}`), 1)
     assert.equal(value(text, `karafka_offset_commits_total{${kafka}}`), 1)
@@ -64,7 +67,11 @@ describe('the metrics listener (monitor -> Prometheus text)', () => {
     assert.equal(value(text, `karafka_lambda_invocations_total{${kafka},faas_invoked_name="f"}`), 1)
     assert.equal(value(text, `karafka_lambda_function_errors_total{${kafka},faas_invoked_name="f"}`), 1)
     assert.equal(value(text, `karafka_lambda_throttles_total{${kafka}}`), 1)
-    assert.equal(value(text, 'karafka_consumer_restarts_total{messaging_system="kafka",messaging_consumer_group_name="g"}'), 1)
+    assert.equal(
+      value(text, 'karafka_consumer_restarts_total{messaging_system="kafka",messaging_consumer_group_name="g"}'),
+      1,
+      'a restart, not each failed try to rejoin',
+    )
     assert.equal(value(text, 'kafka_consumergroup_lag{consumergroup="g",topic="orders",partition="2"}'), 15)
     await registry.metrics()
     assert.equal(lagReads, 1, 'a second scrape within 5 s reuses the lag reading')
@@ -84,5 +91,31 @@ describe('the metrics listener (monitor -> Prometheus text)', () => {
     assert.equal(value(await registry.metrics(), 'kafka_consumergroup_lag{consumergroup="g",topic="t",partition="0"}'), undefined)
     fail = false
     assert.equal(value(await registry.metrics(), 'kafka_consumergroup_lag{consumergroup="g",topic="t",partition="0"}'), 3)
+  })
+
+  it('a broker that does not answer slows no scrape past waitMs: one read at a time, the last reading served until stale', async () => {
+    const row = (lag: number) => [{ group: 'g', topic: 't', partition: 0, committed: '0', end: String(lag), lag }]
+    let reads = 0
+    let hang = false
+    const lag = new LagReadings(
+      async () => {
+        reads++
+        if (hang) await new Promise(() => {}) // the broker went away mid-read
+        return row(reads)
+      },
+      { reuseMs: 0, waitMs: 20, staleMs: 150 },
+    )
+    assert.deepEqual(await lag.rows(), row(1))
+    hang = true
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const alive = setInterval(() => {}, 1_000) // the read hangs, and the scrapes' own timers do not hold the process
+    // Were a scrape to wait for the read, this would never resolve (and the test would time out).
+    const scrapes = await Promise.all([lag.rows(), lag.rows(), lag.rows()])
+    assert.deepEqual(scrapes, [row(1), row(1), row(1)], 'the last reading, while it is fresh enough')
+    assert.equal(reads, 2, 'one read in flight, not one per scrape')
+    await new Promise((resolve) => setTimeout(resolve, 160))
+    assert.equal(await lag.rows(), undefined, 'a stale reading is left out')
+    assert.equal(reads, 2, 'still the one read')
+    clearInterval(alive)
   })
 })
