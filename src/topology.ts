@@ -21,5 +21,7 @@ export interface Topology {
   /** The fingerprint of the manifest this was generated from (see codegenFingerprint). */
   fingerprint: string
   app: Record<string, unknown>
+  /** The directory of karafka.yml, when the app block names TLS files (relative to it). */
+  root?: string
   topics: Record<string, TopologyTopic>
 }

@@ -45,6 +45,9 @@ export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
   writer.write('export const topology = ').inlineBlock(() => {
     writer.writeLine(`fingerprint: ${quote(model.fingerprint)},`)
     writer.writeLine(`app: ${JSON.stringify(model.appTemplate ?? {})},`)
+    // TLS files named relative to karafka.yml are found from its directory, wherever the app runs.
+    if (model.rootFromOutDir !== undefined)
+      writer.writeLine(`root: fileURLToPath(new URL(${quote(model.rootFromOutDir)}, import.meta.url)),`)
     writer.write('topics: ').inlineBlock(() => {
       for (const topic of model.topics) {
         writer.write(`${propertyName(topic.name)}: `).inlineBlock(() => {

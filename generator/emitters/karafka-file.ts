@@ -24,6 +24,7 @@ const RUNTIME_IMPORTS = [
 export function emitKarafkaFile(model: CodegenModel): EmittedFile {
   const writer = createWriter()
   writer.writeLine(banner(model.source))
+  if (model.rootFromOutDir !== undefined) writer.writeLine(`import { fileURLToPath } from 'node:url'`)
   writer.writeLine(`import { ${RUNTIME_IMPORTS.join(', ')} } from 'karafka-ts'`)
   for (const event of model.topics.flatMap((topic) => topic.events)) {
     if (event.ref) writer.writeLine(`import { ${event.ref.exportName} as ${event.ref.local} } from '${event.ref.specifier}'`)

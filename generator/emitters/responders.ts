@@ -21,7 +21,8 @@ export function emitResponders(writer: CodeBlockWriter, model: CodegenModel): vo
     for (const topic of model.topics) writer.writeLine(`${propertyName(topic.name)}: ${topic.responderType}`)
   })
   writer.blankLine()
-  writer.writeLine('const runtime = createProducerRuntime(() => resolveAppConfig(topology.app))').blankLine()
+  const root = model.rootFromOutDir === undefined ? '' : ', process.env, topology.root'
+  writer.writeLine(`const runtime = createProducerRuntime(() => resolveAppConfig(topology.app${root}))`).blankLine()
   writer.writeLine('/** The typed responders on the default producer, built from app in the manifest; it connects on the first send. */')
   writer.writeLine('export const responders = createResponderSet(topology, runtime.sender) as unknown as Responders').blankLine()
   writer.writeLine('/** The same responders on another kafkajs producer or transaction, such as a transactional one. */')

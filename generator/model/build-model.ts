@@ -51,6 +51,7 @@ export function buildModel(manifest: Manifest): CodegenModel {
     outDir,
     fingerprint: codegenFingerprint(manifest),
     appTemplate: manifest.appTemplate,
+    rootFromOutDir: typeof manifest.app.ssl === 'object' ? `${path.relative(outDir, manifest.root).split(path.sep).join('/')}/` : undefined,
     topics,
     routes,
   }

@@ -11,6 +11,8 @@ export interface CodegenModel {
   fingerprint: string
   /** The app block as written in the manifest (`${VAR}`s resolved at run time). */
   appTemplate: unknown
+  /** The manifest's directory as a URL relative to outDir, when the app block names TLS files (found from there at run time). */
+  rootFromOutDir: string | undefined
   topics: TopicModel[]
   routes: RouteModel[]
 }

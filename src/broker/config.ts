@@ -13,17 +13,23 @@ export interface BrokerLayout {
 /**
  * server.properties of a single-node KRaft broker and controller, on loopback, tuned for
  * one node: replication 1 everywhere, no initial rebalance delay, a small offsets topic.
+ * Secured, it adds the SASL_SSL and mutual-TLS listeners of secure.ts.
  */
-export function serverProperties({ dataDir, port, controllerPort }: BrokerLayout): string {
+export function serverProperties(
+  { dataDir, port, controllerPort }: BrokerLayout,
+  secure?: { saslPort: number; mtlsPort: number; properties: string[] },
+): string {
+  const secured = secure ? [`SASL_SSL://127.0.0.1:${secure.saslPort}`, `SSL://127.0.0.1:${secure.mtlsPort}`] : []
   return `${[
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${[`PLAINTEXT://127.0.0.1:${port}`, `CONTROLLER://127.0.0.1:${controllerPort}`, ...secured].join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${port}`, ...secured].join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${secure ? ',SASL_SSL:SASL_SSL,SSL:SSL' : ''}`,
+    ...(secure?.properties ?? []),
     `log.dirs=${dataDir}`,
     'num.partitions=1',
     'default.replication.factor=1',

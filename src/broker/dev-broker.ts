@@ -8,6 +8,16 @@ import { type BrokerLayout, log4jProperties, newClusterId, serverProperties } fr
 import { ensureClasspath, KAFKA_VERSION } from './fetch.js'
 import { requireJava } from './prerequisites.js'
 import { waitUntilReady } from './ready.js'
+import {
+  createScramUser,
+  hasScramUser,
+  markSecure,
+  noteScramUser,
+  prepareSecure,
+  type SecureSetup,
+  scramAtFormat,
+  secureProperties,
+} from './secure.js'
 
 export const DEFAULT_PORT = 9092
 const START_TIMEOUT_MS = 90_000
@@ -20,6 +30,8 @@ export interface BrokerState {
   controllerPort: number
   version: string
   startedAt: string
+  /** Started with the secured listeners (SASL_SSL on port + 1, mutual TLS on port + 2). */
+  secure?: boolean
 }
 
 export interface StartOptions {
@@ -28,11 +40,15 @@ export interface StartOptions {
   port?: number
   /** Wipe the data first (test runs start from an empty cluster). */
   fresh?: boolean
+  /** Add the secured listeners: SASL_SSL (PLAIN, SCRAM, OAUTHBEARER) on port + 1 and mutual TLS on port + 2. */
+  secure?: boolean
   onProgress?: (text: string) => void
 }
 
 export interface StartResult extends BrokerState {
   alreadyRunning: boolean
+  /** How to reach the secured listeners, when started secured. */
+  secureSetup?: SecureSetup
   /** Milliseconds from the call to the first answered metadata request. */
   startMs: number
 }
@@ -52,6 +68,11 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
         hint: `stop it first (karafka broker stop) to start it on port ${options.port}`,
       })
     }
+    if (options.secure === true && !running.secure) {
+      throw new KarafkaError('BROKER_START_FAILED', 'the dev broker already runs without its secured listeners', {
+        hint: 'stop it first (karafka broker stop), then karafka broker start --secure',
+      })
+    }
     return { ...running, alreadyRunning: true, startMs: Date.now() - began }
   }
   requireJava()
@@ -59,6 +80,9 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
   await requireFreePort(port)
   const classpath = await ensureClasspath(onProgress)
   if (options.fresh) rmSync(path.join(home, 'data'), { recursive: true, force: true })
+  mkdirSync(home, { recursive: true })
+  const secure = options.secure ? prepareSecure(home, port, classpath, onProgress) : undefined
+  if (secure) for (const securedPort of [secure.saslPort, secure.mtlsPort]) await requireFreePort(securedPort)
   const layout: BrokerLayout = {
     home,
     dataDir: path.join(home, 'data'),
@@ -68,9 +92,13 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
   }
   mkdirSync(layout.logDir, { recursive: true })
   const propertiesFile = path.join(home, 'server.properties')
-  writeFileSync(propertiesFile, serverProperties(layout))
+  writeFileSync(
+    propertiesFile,
+    serverProperties(layout, secure && { saslPort: secure.saslPort, mtlsPort: secure.mtlsPort, properties: secureProperties(secure) }),
+  )
   writeFileSync(path.join(home, 'log4j.properties'), log4jProperties(layout))
-  writeFileSync(path.join(home, 'jvm.args'), `-cp ${classpath}\n`)
+  const fullClasspath = secure?.validatorClasses ? `${classpath}${path.delimiter}${secure.validatorClasses}` : classpath
+  writeFileSync(path.join(home, 'jvm.args'), `-cp ${fullClasspath}\n`)
   const jvm = [
     `@${path.join(home, 'jvm.args')}`,
     `-Dlog4j.configuration=file:${path.join(home, 'log4j.properties')}`,
@@ -80,12 +108,21 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
     onProgress('formatting storage (first start)...')
     const format = spawnSync(
       'java',
-      [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${newClusterId()}`, '--config', propertiesFile],
+      [
+        ...jvm,
+        'kafka.tools.StorageTool',
+        'format',
+        `--cluster-id=${newClusterId()}`,
+        '--config',
+        propertiesFile,
+        ...(secure ? scramAtFormat(secure) : []),
+      ],
       { encoding: 'utf8' },
     )
     if (format.status !== 0) {
       throw new KarafkaError('BROKER_START_FAILED', `formatting the broker storage failed:\n${format.stdout}${format.stderr}`)
     }
+    if (secure) noteScramUser(layout.dataDir, secure)
   }
   const out = openSync(path.join(layout.logDir, 'stdout.log'), 'a')
   const child = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvm, 'kafka.Kafka', propertiesFile], {
@@ -102,6 +139,7 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
     controllerPort: layout.controllerPort,
     version: KAFKA_VERSION,
     startedAt: new Date().toISOString(),
+    ...(secure ? { secure: true } : {}),
   }
   writeFileSync(path.join(home, 'state.json'), `${JSON.stringify(state, null, 2)}\n`)
   onProgress(`waiting for the broker on 127.0.0.1:${port}...`)
@@ -113,7 +151,17 @@ export async function startBroker(options: StartOptions): Promise<StartResult> {
       hint: `the full log is ${path.join(layout.logDir, 'server.log')}`,
     })
   }
-  return { ...state, alreadyRunning: false, startMs: Date.now() - began }
+  if (secure && !hasScramUser(layout.dataDir, secure)) {
+    onProgress('creating the SCRAM user...')
+    try {
+      createScramUser(jvm, port, secure, layout.dataDir)
+    } catch (error) {
+      await stopBroker(home)
+      throw error
+    }
+  }
+  markSecure(home, secure !== undefined)
+  return { ...state, alreadyRunning: false, startMs: Date.now() - began, ...(secure ? { secureSetup: secure } : {}) }
 }
 
 /**

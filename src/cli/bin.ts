@@ -61,11 +61,16 @@ function findCommand(argv: string[]): Command {
 }
 
 /** Prints an error as the user should see it; returns the exit code. Kafka's error classes load only when something failed. */
-function report(error: unknown, { causeChain, isKafkaError }: typeof import('../retry/kafka-errors.js')): number {
+function report(error: unknown, { causeChain, isKafkaError, securityProblem }: typeof import('../retry/kafka-errors.js')): number {
   if (error instanceof KarafkaError) {
     process.stderr.write(`${error.format()}\n`)
     if (!error.isUserInput && process.env.KARAFKA_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
     return error.isUserInput ? 2 : 1
+  }
+  const security = isKafkaError(error) ? securityProblem(error) : undefined
+  if (security) {
+    process.stderr.write(`Kafka: ${security.what}\n  hint: ${security.hint}\n`)
+    return 1
   }
   if (isKafkaError(error)) {
     process.stderr.write(

@@ -12,9 +12,13 @@ const broker = () => import('../broker/index.js')
 export const brokerStart: Command = {
   words: ['broker', 'start'],
   summary: `start the dev broker: Apache Kafka ${KAFKA_VERSION} (KRaft, one node) on Java 17+, data in .karafka/broker`,
-  args: '[--port 9092]',
-  options: { port: { type: 'string' }, fresh: { type: 'boolean' } },
-  optionHelp: { port: 'the port to listen on (default 9092)', fresh: 'delete the broker data first' },
+  args: '[--port 9092] [--secure]',
+  options: { port: { type: 'string' }, fresh: { type: 'boolean' }, secure: { type: 'boolean' } },
+  optionHelp: {
+    port: 'the port to listen on (default 9092)',
+    fresh: 'delete the broker data first',
+    secure: 'also listen with TLS: SASL_SSL (PLAIN, SCRAM, OAUTHBEARER) on port + 1, mutual TLS on port + 2, with a dev CA',
+  },
   async run(input) {
     const port = input.values.port === undefined ? undefined : parsePort(String(input.values.port))
     const { startBroker } = await broker()
@@ -22,6 +26,7 @@ export const brokerStart: Command = {
       home: home(input),
       ...(port ? { port } : {}),
       fresh: input.values.fresh === true,
+      secure: input.values.secure === true,
       onProgress: progress,
     })
     const where = `127.0.0.1:${result.port}`
@@ -31,6 +36,7 @@ export const brokerStart: Command = {
         : `dev broker (Apache Kafka ${result.version}) running at ${where} (pid ${result.pid}), ready in ${(result.startMs / 1000).toFixed(1)} s\n`,
     )
     if (result.port !== 9092) process.stdout.write(`export KAFKA_BROKERS=${where}\n`)
+    if (result.secure) await printSecure(input, result.port)
     return 0
   },
 }
@@ -61,6 +67,7 @@ export const brokerStatus: Command = {
     process.stdout.write(
       `dev broker (Apache Kafka ${state.version}) ${answers ? 'running' : 'started but not answering'} at ${where} (pid ${state.pid}, since ${state.startedAt})\n`,
     )
+    if (state.secure) await printSecure(input, state.port)
     return answers ? 0 : 1
   },
 }
@@ -83,4 +90,11 @@ function parsePort(text: string): number {
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     throw new ArgumentsError(`--port ${text} is not a port`, 'give a number from 1 to 65535')
   return port
+}
+
+/** How to connect to the secured listeners of the running dev broker. */
+async function printSecure(input: CommandInput, port: number): Promise<void> {
+  const { readSecure, describeSecure } = await import('../broker/secure.js')
+  const setup = readSecure(home(input), port)
+  if (setup) process.stdout.write(`secured listeners:\n${describeSecure(setup, path.dirname(input.manifestPath))}\n`)
 }

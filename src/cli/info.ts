@@ -29,7 +29,7 @@ export function banner(manifest: Manifest): string {
   const lines = [
     `karafka-ts · ${app.clientId}`,
     `  manifest   ${relative(manifest.file)}`,
-    `  brokers    ${app.brokers.join(', ')}${app.ssl ? ' (ssl)' : ''}${app.sasl ? ` (sasl ${app.sasl.mechanism}, user ${app.sasl.username})` : ''}`,
+    `  brokers    ${app.brokers.join(', ')}${describeSecurity(app)}`,
     `  codegen    ${manifest.codegen.outDir}/`,
     `  shutdown   ${app.shutdownTimeoutMs} ms`,
   ]
@@ -69,4 +69,17 @@ function describeRoute(route: Route, manifest: Manifest): string[] {
     `    retry ${retry.attempts} attempts, backoff ${retry.backoffMs} ms doubling to ${retry.maxBackoffMs} ms, ` +
       (route.deadLetter ? `then dead letter to ${route.deadLetter}` : 'then keep retrying (no dead-letter topic)'),
   ]
+}
+
+/** How the app connects: TLS and its files, SASL and its user or token provider (never a secret). */
+function describeSecurity({ ssl, sasl }: Manifest['app']): string {
+  const parts: string[] = []
+  if (ssl) {
+    const own = typeof ssl === 'object' ? [ssl.ca && 'own CA', ssl.cert && 'client certificate'].filter(Boolean) : []
+    const unverified = typeof ssl === 'object' && !ssl.rejectUnauthorized ? ', certificates NOT verified' : ''
+    parts.push(`tls${own.length > 0 ? ` with ${own.join(' and ')}` : ''}${unverified}`)
+  }
+  if (sasl?.mechanism === 'oauthbearer') parts.push(`sasl oauthbearer, ${sasl.provider}${sasl.region ? ` in ${sasl.region}` : ''}`)
+  else if (sasl) parts.push(`sasl ${sasl.mechanism}, user ${sasl.username}`)
+  return parts.map((part) => ` (${part})`).join('')
 }

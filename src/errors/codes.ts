@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   // Kafka
   'KAFKA_UNAVAILABLE',
   'KAFKA_ERROR',
+  /** The broker refused the client's credentials, or its certificate was not trusted. */
+  'KAFKA_AUTH_FAILED',
   'GROUP_ACTIVE',
   'MIGRATION_INCOMPLETE',
   // AWS

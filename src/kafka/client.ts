@@ -1,8 +1,9 @@
-import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } from 'kafkajs'
+import { Kafka, type KafkaConfig, type logCreator, logLevel } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
 import type { Monitor } from '../instrumentation/monitor.js'
 import type { AppConfig } from '../manifest/types.js'
 import { fixRequestQueue } from './request-queue-fix.js'
+import { saslOptions, tlsOptions } from './security.js'
 
 fixRequestQueue()
 
@@ -15,11 +16,11 @@ export function createKafka(app: AppConfig, clientIdSuffix = '', monitor?: Monit
   const config: KafkaConfig = {
     clientId: `${app.clientId}${clientIdSuffix}`,
     brokers: app.brokers,
-    ssl: app.ssl,
+    ssl: tlsOptions(app.ssl),
     logLevel: monitor ? logLevel.INFO : logLevel.NOTHING,
     ...(monitor ? { logCreator: toMonitor(monitor) } : {}),
   }
-  if (app.sasl) config.sasl = { mechanism: app.sasl.mechanism, username: app.sasl.username, password: app.sasl.password } as SASLOptions
+  if (app.sasl) config.sasl = saslOptions(app.sasl)
   return new Kafka(config)
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { isScalar, visit } from 'yaml'
 import { ManifestError, type ManifestIssue } from '../errors/index.js'
 import { KarafkaError } from '../errors/karafka-error.js'
+import { appSecrets } from '../kafka/security.js'
 import { allowedKeysAt } from './allowed-keys.js'
 import { expandVariables } from './env.js'
 import { formatPath, fromRuleIssues, fromZodIssues } from './issues.js'
@@ -102,8 +103,7 @@ export function parseManifest(text: string, shown: string, absolute: string, env
   issues.push(...[...schemaIssues, ...ruled].filter((issue) => !unsetPaths.has(issue.path)))
   if (issues.length > 0 || !parsed.success) {
     // Messages may quote a value: never one that is a secret.
-    const password = (raw as { app?: { sasl?: { password?: unknown } } }).app?.sasl?.password
-    const hidden = typeof password === 'string' ? [...secrets, password] : secrets
+    const hidden = [...secrets, ...appSecrets((raw as { app?: unknown } | null)?.app)]
     throw new ManifestError(
       shown,
       sortIssues(issues).map((issue) => ({

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { appSecrets, resolveSslPaths } from '../kafka/security.js'
 import { parseEventSpec } from './fields.js'
 import { lambdaFunctionName } from './names.js'
 import type { ManifestData } from './schema.js'
@@ -30,11 +31,10 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
       functionName: route.backend === 'lambda' && data.lambda ? lambdaFunctionName(data.lambda.functionPrefix, group, topic) : undefined,
     }))
   }
-  const sasl = data.app.sasl
   return {
     file,
     root,
-    app: { ...data.app, brokers },
+    app: { ...data.app, brokers, ssl: resolveSslPaths(data.app.ssl, root) },
     codegen: data.codegen,
     lambda: data.lambda,
     metrics: data.metrics,
@@ -44,7 +44,7 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
       Object.entries(data.consumerGroups).map(([group, { topics: _topics, ...settings }]) => [group, settings]),
     ),
     routes: Object.values(consumerGroups).flat(),
-    secrets: [...new Set([...secrets, ...(sasl?.password ? [sasl.password] : [])])],
+    secrets: [...new Set([...secrets, ...appSecrets(data.app)])],
     appTemplate,
     locate,
   }

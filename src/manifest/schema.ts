@@ -105,13 +105,34 @@ export const consumerGroupSchema = z.strictObject({
 export const appSchema = z.strictObject({
   clientId: z.string().regex(/^[A-Za-z0-9._-]+$/, 'a client id has letters, digits, ".", "_" or "-"'),
   brokers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  ssl: z.boolean().default(false),
+  ssl: z
+    .union([
+      z.boolean(),
+      /** TLS with the app's own trust and client certificate; each of ca, cert and key is a PEM file (relative to karafka.yml) or PEM text. */
+      z.strictObject({
+        ca: z.string().min(1).optional(),
+        cert: z.string().min(1).optional(),
+        key: z.string().min(1).optional(),
+        passphrase: z.string().optional(),
+        rejectUnauthorized: z.boolean().default(true),
+      }),
+    ])
+    .default(false),
   sasl: z
-    .strictObject({
-      mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
-      username: z.string(),
-      password: z.string(),
-    })
+    .discriminatedUnion('mechanism', [
+      z.strictObject({
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+        username: z.string(),
+        password: z.string(),
+      }),
+      z.strictObject({
+        mechanism: z.literal('oauthbearer'),
+        /** Where tokens come from: Amazon MSK's IAM authentication (AWS's signer, the default credential chain). */
+        provider: z.literal('aws-msk-iam'),
+        /** The cluster's AWS region; AWS_REGION of the process when left out. */
+        region: z.string().min(1).optional(),
+      }),
+    ])
     .optional(),
   shutdownTimeoutMs: z.int().min(0).max(3_600_000).default(60_000),
 })

@@ -1,4 +1,5 @@
 import { KarafkaError } from '../errors/index.js'
+import { resolveSslPaths } from '../kafka/security.js'
 import { expandValue } from '../manifest/env.js'
 import { brokerList } from '../manifest/resolve.js'
 import { appSchema } from '../manifest/schema.js'
@@ -7,10 +8,11 @@ import { describeIssues } from './validate.js'
 
 /**
  * Resolves the app block that generated code keeps (as written in karafka.yml) against the
- * environment of this process: `${VAR}`s expanded, defaults applied, brokers listed.
+ * environment of this process: `${VAR}`s expanded, defaults applied, brokers listed, the
+ * TLS files found from `root` (the directory of karafka.yml).
  * @throws KarafkaError CONFIG_INVALID when a variable is unset or a value is wrong.
  */
-export function resolveAppConfig(template: unknown, env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function resolveAppConfig(template: unknown, env: NodeJS.ProcessEnv = process.env, root = process.cwd()): AppConfig {
   const unset: string[] = []
   const expanded = expandValue(template, env, (name) => unset.push(name))
   if (unset.length > 0) {
@@ -25,5 +27,5 @@ export function resolveAppConfig(template: unknown, env: NodeJS.ProcessEnv = pro
   const parsed = appSchema.safeParse(expanded)
   if (!parsed.success)
     throw new KarafkaError('CONFIG_INVALID', `the app settings of karafka.yml are invalid here: ${describeIssues(parsed.error)}`)
-  return { ...parsed.data, brokers: brokerList(parsed.data.brokers) }
+  return { ...parsed.data, brokers: brokerList(parsed.data.brokers), ssl: resolveSslPaths(parsed.data.ssl, root) }
 }

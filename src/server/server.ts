@@ -11,6 +11,7 @@ import { startObservabilityServer } from '../observability/http.js'
 import { createMetrics } from '../observability/metrics.js'
 import { createProducerRuntime, type ProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
+import { securityProblem } from '../retry/kafka-errors.js'
 import { lagReader, type PartitionLag } from '../topics/lag.js'
 import { loadTopology } from './load-topology.js'
 
@@ -82,6 +83,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     await Promise.all(pollers.map((p) => p.stop(0)))
     await producer.close()
     await metrics?.close()
+    const security = securityProblem(error)
+    if (security) {
+      throw new KarafkaError('KAFKA_AUTH_FAILED', `cannot connect to ${manifest.app.brokers.join(', ')}: ${security.what}`, {
+        cause: error,
+        hint: security.hint,
+      })
+    }
     throw new KarafkaError(
       'KAFKA_UNAVAILABLE',
       `cannot start consuming from ${manifest.app.brokers.join(', ')}: ${(error as Error).message}`,

@@ -6,6 +6,7 @@ import { checkPartitionKeys } from './partition-keys.js'
 import { checkPaths } from './paths.js'
 import { checkRoutes } from './routes.js'
 import type { RuleIssue } from './rule-issue.js'
+import { checkSecurity } from './security.js'
 
 export type { RuleIssue } from './rule-issue.js'
 
@@ -21,6 +22,7 @@ export function checkRules(raw: unknown, root: string): RuleIssue[] {
   const topics = isPlainObject(raw.topics) ? raw.topics : {}
   return [
     ...checkBrokers(raw.app),
+    ...checkSecurity(raw.app, root),
     ...checkLambdaRuntime(raw.lambda),
     ...checkPartitionKeys(topics),
     ...checkNames(topics),

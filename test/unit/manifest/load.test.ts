@@ -83,7 +83,7 @@ describe('loadManifest: good manifests', () => {
     assert.equal(manifest.lambda?.memorySize, 512)
     assert.equal(manifest.lambda?.alias, 'live')
     assert.equal(manifest.lambda?.timeout, 30)
-    assert.equal(manifest.app.sasl?.password, 's3cr3t-canary')
+    assert.equal(manifest.app.sasl && 'password' in manifest.app.sasl ? manifest.app.sasl.password : undefined, 's3cr3t-canary')
     assert.deepEqual(manifest.secrets, ['s3cr3t-canary'])
     const [carts, invoices] = manifest.routes
     assert.equal(carts?.functionName, 'shop-checkout-carts')

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { ConnectionOptions } from 'node:tls'
+import type { SASLOptions } from 'kafkajs'
+import { KarafkaError } from '../errors/index.js'
+import type { AppConfig } from '../manifest/types.js'
+import { mskIamTokenProvider } from './msk-iam.js'
+
+type SslSetting = AppConfig['ssl']
+type SslFiles = Exclude<SslSetting, boolean>
+
+/** The PEM fields of `app.ssl`: each is a file (relative to karafka.yml) or the PEM text itself. */
+export const PEM_FIELDS = ['ca', 'cert', 'key'] as const
+
+/** True when a value of `app.ssl.ca/cert/key` is PEM text rather than a file path. */
+export function isPem(value: string): boolean {
+  return value.includes('-----BEGIN ')
+}
+
+/** `app.ssl` with its file paths made absolute against `root` (the directory of karafka.yml); PEM text is kept as it is. */
+export function resolveSslPaths(ssl: SslSetting, root: string): SslSetting {
+  if (typeof ssl === 'boolean') return ssl
+  const resolved: SslFiles = { ...ssl }
+  for (const field of PEM_FIELDS) {
+    const value = ssl[field]
+    if (value !== undefined && !isPem(value)) resolved[field] = path.resolve(root, value)
+  }
+  return resolved
+}
+
+/**
+ * kafkajs's `ssl`: false, true (the system's trust store), or Node's TLS options with the
+ * PEM files read. @throws KarafkaError CONFIG_INVALID naming the field whose file cannot be read.
+ */
+export function tlsOptions(ssl: SslSetting): boolean | ConnectionOptions {
+  if (typeof ssl === 'boolean') return ssl
+  const options: ConnectionOptions = { rejectUnauthorized: ssl.rejectUnauthorized }
+  for (const field of PEM_FIELDS) {
+    const value = ssl[field]
+    if (value !== undefined) options[field] = isPem(value) ? value : readPem(field, value)
+  }
+  if (ssl.passphrase !== undefined) options.passphrase = ssl.passphrase
+  return options
+}
+
+function readPem(field: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new KarafkaError('CONFIG_INVALID', `app.ssl.${field}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+      hint: 'give a PEM file (relative to karafka.yml) or the PEM text itself, for example through ${VAR}',
+    })
+  }
+}
+
+/** kafkajs's `sasl` for `app.sasl`: a user and password, or OAUTHBEARER tokens from Amazon MSK's IAM signer. */
+export function saslOptions(sasl: NonNullable<AppConfig['sasl']>): SASLOptions {
+  if (sasl.mechanism === 'oauthbearer')
+    return { mechanism: 'oauthbearer', oauthBearerProvider: mskIamTokenProvider({ region: sasl.region }) }
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions
+}
+
+/**
+ * The values of an app block (checked or not) that must never be printed: the SASL password,
+ * the TLS private key when given as text, and its passphrase.
+ */
+export function appSecrets(app: unknown): string[] {
+  const field = (block: unknown, name: string): string[] => {
+    const value = typeof block === 'object' && block !== null ? (block as Record<string, unknown>)[name] : undefined
+    return typeof value === 'string' && value !== '' ? [value] : []
+  }
+  const { sasl, ssl } = (typeof app === 'object' && app !== null ? app : {}) as { sasl?: unknown; ssl?: unknown }
+  return [...field(sasl, 'password'), ...field(ssl, 'key').filter(isPem), ...field(ssl, 'passphrase')]
+}
