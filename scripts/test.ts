@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { freePort, startBroker, stopBroker } from '../src/broker/index.js'
 
@@ -26,13 +27,41 @@ let ownsBroker = false
 
 if (files.some((file) => /(^|\/)test\/(integration|e2e|reliability)\//.test(file)) && !env.KAFKA_BROKERS) {
   await stopBroker(home) // a broker left over by an interrupted run
-  const port = await freePort()
-  const broker = await startBroker({ home, port, fresh: true, onProgress: (text) => process.stderr.write(`test broker: ${text}\n`) })
+  // Secured too (SASL_SSL on port + 1, mutual TLS on port + 2): the security tests connect there.
+  const port = await freePorts(3)
+  const broker = await startBroker({
+    home,
+    port,
+    fresh: true,
+    secure: true,
+    onProgress: (text) => process.stderr.write(`test broker: ${text}\n`),
+  })
   ownsBroker = true
   env.KAFKA_BROKERS = `127.0.0.1:${broker.port}`
+  env.KARAFKA_TEST_SECURE_HOME = home
   process.stderr.write(
     `test broker: Apache Kafka ${broker.version} at ${env.KAFKA_BROKERS}, ready in ${(broker.startMs / 1000).toFixed(1)} s\n`,
   )
+}
+
+/** A port whose next `count - 1` ports are free too. */
+async function freePorts(count: number): Promise<number> {
+  for (;;) {
+    const port = await freePort()
+    if (port + count <= 65_535 && (await allFree(port + 1, count - 1))) return port
+  }
+}
+
+async function allFree(from: number, count: number): Promise<boolean> {
+  for (let port = from; port < from + count; port++) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+    if (!free) return false
+  }
+  return true
 }
 
 // A warning printed by anything the suite runs comes with the stack that raised it.

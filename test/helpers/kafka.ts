@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { waitFor } from './app.js'
 
@@ -55,5 +57,24 @@ export async function committedOffsets(group: string, topic: string): Promise<Re
     return Object.fromEntries((result?.partitions ?? []).map((p) => [p.partition, p.offset]))
   } finally {
     await admin.disconnect()
+  }
+}
+
+/** The secured listeners of the test broker (scripts/test.ts starts it with --secure), or undefined when the run uses another broker. */
+export function secureTestBroker():
+  | { sasl: string; mtls: string; username: string; password: string; ca: string; cert: string; key: string }
+  | undefined {
+  const home = process.env.KARAFKA_TEST_SECURE_HOME
+  if (!home) return undefined
+  const state = JSON.parse(readFileSync(path.join(home, 'state.json'), 'utf8')) as { port: number }
+  const dir = path.join(home, 'secure')
+  return {
+    sasl: `127.0.0.1:${state.port + 1}`,
+    mtls: `127.0.0.1:${state.port + 2}`,
+    username: 'karafka',
+    password: readFileSync(path.join(dir, 'password'), 'utf8'),
+    ca: path.join(dir, 'ca.crt'),
+    cert: path.join(dir, 'client.crt'),
+    key: path.join(dir, 'client.key'),
   }
 }
