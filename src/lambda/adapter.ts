@@ -7,6 +7,7 @@ import { resolveAppConfig } from '../producer/app-config.js'
 import { createProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
 import { type AwsKafkaEvent, fromAwsRecord, type PartialResult } from './event.js'
+import { loadSecrets } from './secrets.js'
 
 /** The part of Lambda's context the adapter uses. */
 export interface LambdaContextLike {
@@ -30,8 +31,15 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
   const runtime = createProducerRuntime(() => resolveAppConfig(topology.app, process.env, topology.root))
   const responders = createResponderSet(topology, runtime.sender)
   const fn = definition.fn as unknown as (messages: Message[], ctx: ConsumerContext<unknown>) => Promise<void> | void
+  // The function's secret (lambda.secrets), read once per execution environment before anything connects.
+  let secrets: Promise<unknown> | undefined
 
   return async (event, context) => {
+    secrets ??= loadSecrets().catch((error: unknown) => {
+      secrets = undefined // the next invocation tries again
+      throw error
+    })
+    await secrets
     const partial = event.karafka?.partial === true
     // The poller runs generated code of its own: schemas that differ from this function's would decode differently.
     const theirs = event.karafka?.fingerprint

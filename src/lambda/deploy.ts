@@ -16,6 +16,7 @@ import {
 import { KarafkaError } from '../errors/index.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import { buildFunctions } from './build.js'
+import { functionEnvironment } from './secrets.js'
 
 /** One line of the deploy table. */
 export interface DeployAction {
@@ -68,7 +69,7 @@ export async function deployFunctions({
       Role: lambda.role,
       MemorySize: lambda.memorySize,
       Timeout: lambda.timeout,
-      Environment: { Variables: Object.fromEntries(Object.entries(lambda.environment).map(([k, v]) => [k, String(v)])) },
+      Environment: { Variables: functionEnvironment(lambda) },
     }
     onProgress(`checking ${name}...`)
     const current = await getFunction(client, name)

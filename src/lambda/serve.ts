@@ -5,6 +5,7 @@ import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Manifest } from '../manifest/types.js'
+import { functionEnvironment } from './secrets.js'
 
 const CHILD = fileURLToPath(new URL('./child-runtime.mjs', import.meta.url))
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/
@@ -66,7 +67,7 @@ export async function startLambdaServer(options: ServeOptions): Promise<LambdaSe
   const env = {
     ...process.env,
     ...options.env,
-    ...Object.fromEntries(Object.entries(lambda?.environment ?? {}).map(([k, v]) => [k, String(v)])),
+    ...(lambda ? functionEnvironment(lambda) : {}),
   }
 
   const server = http.createServer(async (req, res) => {

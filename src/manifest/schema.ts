@@ -154,6 +154,18 @@ export const lambdaSchema = z.strictObject({
   environment: z
     .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number(), z.boolean()]))
     .default({}),
+  /**
+   * A Secrets Manager secret (its ARN) whose JSON keys are environment variable names: each
+   * function reads it at cold start, so the app block's `${VAR}`s (a SASL password, a TLS key
+   * as PEM text) resolve from it instead of from the function's visible environment.
+   */
+  secrets: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+      'the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+    )
+    .optional(),
 })
 
 export const codegenSchema = z.strictObject({

@@ -20,6 +20,8 @@ const env = {
   API_TOKEN: `${CANARY}-token`,
   SIGNING_SECRET: `${CANARY}-secret`,
   HANDLER_SECRET: `../${CANARY}.ts`,
+  // A private key as PEM text, from a variable whose name does not say it is secret: the key is one anyway.
+  CLIENT_KEY_PEM: `-----BEGIN PRIVATE KEY-----\n${CANARY}\n-----END PRIVATE KEY-----\n`,
   PARTITIONS_PASSWORD: `${CANARY}-partitions`,
   KARAFKA_LOG_LEVEL: 'debug',
 }
@@ -107,6 +109,30 @@ describe('secrets never appear in output', () => {
     assert.equal(result.code, 0, result.stderr)
     for (const file of allFiles(path.join(project.dir, 'generated')))
       assert.ok(!readFileSync(file, 'utf8').includes(CANARY), `${file} holds the canary`)
+    assertClean()
+  })
+
+  it('a TLS private key given as text and its passphrase stay out of info, errors and a failed connection', async () => {
+    const ssl = `{ key: "\${CLIENT_KEY_PEM}", cert: "\${CLIENT_KEY_PEM}", passphrase: "${LITERAL}" }`
+    project.write(
+      'karafka.yml',
+      manifest('{ mechanism: plain, username: app, password: "${KAFKA_SASL_PASSWORD}" }').replace('  sasl:', `  ssl: ${ssl}\n  sasl:`),
+    )
+    for (const args of [['info'], ['info', '--json']]) {
+      const result = await run(args.join(' '), args)
+      assert.equal(result.code, 0, result.stderr)
+    }
+    assert.match(outputs.at(-1)!.text, /\[redacted\]/)
+    const plan = await run('topics plan (a key that is no key)', ['topics', 'plan'], 45_000)
+    assert.equal(plan.code, 1, 'the key cannot be used')
+    const broken = `{ key: "\${CLIENT_KEY_PEM}", passphrase: "${LITERAL}", rejectUnauthorized: "${LITERAL}" }`
+    project.write(
+      'karafka.yml',
+      manifest('{ mechanism: plain, username: app, password: "${KAFKA_SASL_PASSWORD}" }').replace('  sasl:', `  ssl: ${broken}\n  sasl:`),
+    )
+    const invalid = await run('info (invalid ssl)', ['info'])
+    assert.equal(invalid.code, 2)
+    assert.match(invalid.stderr, /app\.ssl\.rejectUnauthorized/)
     assertClean()
   })
 

@@ -4,8 +4,13 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { GetAliasCommand, GetFunctionCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda'
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { z } from 'zod'
 import { runCodegen } from '../../../generator/main.js'
 import { freePort } from '../../../src/broker/index.js'
+import { createConsumerDefinition } from '../../../src/consumer/types.js'
+import { createLambdaHandler } from '../../../src/lambda/adapter.js'
+import { loadSecrets } from '../../../src/lambda/secrets.js'
 import { waitFor } from '../../helpers/app.js'
 import { karafka } from '../../helpers/cli.js'
 import { tempProject } from '../../helpers/project.js'
@@ -134,6 +139,63 @@ describe('karafka deploy against a real moto server', () => {
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /update configuration +memory: 256 -> 512/)
     assert.equal(await alias(), '3')
+  })
+
+  it('lambda.secrets: deploy hands the functions the secret ARN; the entry loads the secret before the handler runs', async () => {
+    const secrets = new SecretsManagerClient({
+      region: 'us-east-1',
+      endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    })
+    const { ARN: arn } = await secrets.send(
+      new CreateSecretCommand({
+        Name: 'karafka/deploy-test',
+        SecretString: JSON.stringify({ KAFKA_PASSWORD: 'from-the-secret', PRESET: 'no' }),
+      }),
+    )
+    const { ARN: notJson } = await secrets.send(new CreateSecretCommand({ Name: 'karafka/not-json', SecretString: 'hunter2' }))
+    secrets.destroy()
+    writeFileSync(
+      path.join(project.dir, 'karafka.yml'),
+      MANIFEST('arn:aws:iam::123456789012:role/karafka-deploy').replace('  alias: live', `  alias: live\n  secrets: "${arn}"`),
+    )
+    const result = await karafka(['deploy', ...manifest], { env })
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /update configuration +.*environment: \{\} -> \{"KARAFKA_SECRETS_ARN":"arn:aws:secretsmanager:/)
+    const deployed = (await client.send(new GetFunctionCommand({ FunctionName: functionName }))).Configuration!.Environment?.Variables
+    assert.equal(deployed?.KARAFKA_SECRETS_ARN, arn)
+
+    // The entry as the function runs it, its environment as deployed, Secrets Manager being moto's.
+    const seen: (string | undefined)[] = []
+    const topology = {
+      fingerprint: 'x',
+      app: {},
+      topics: { orders: { key: undefined, events: { noted: { schema: z.object({}), method: 'noted' } } } },
+    }
+    const handler = createLambdaHandler(
+      createConsumerDefinition('shop', 'orders', topology, () => void seen.push(process.env.KAFKA_PASSWORD)),
+    )
+    const record = { topic: 'orders', partition: 0, offset: 0, timestamp: 0, timestampType: 'CREATE_TIME', key: null, headers: [] }
+    const value = Buffer.from(JSON.stringify({ event_name: 'noted', payload: {} })).toString('base64')
+    const saved = { ...process.env }
+    Object.assign(process.env, env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint, PRESET: 'kept' }, deployed)
+    try {
+      await handler({ eventSource: 'SelfManagedKafka', bootstrapServers: '', records: { 'orders-0': [{ ...record, value }] } })
+      assert.deepEqual(seen, ['from-the-secret'], 'the handler ran with the secret in its environment')
+      assert.equal(process.env.KAFKA_PASSWORD, 'from-the-secret')
+      assert.equal(process.env.PRESET, 'kept', 'a variable the function has already is not overwritten')
+      process.env.KARAFKA_SECRETS_ARN = notJson
+      delete process.env.KAFKA_PASSWORD
+      await assert.rejects(loadSecrets(), /is not a JSON object of strings/)
+      process.env.KARAFKA_SECRETS_ARN = `${arn}-gone`
+      await assert.rejects(
+        loadSecrets(),
+        (e: Error & { hint?: string }) => /cannot read the secret/.test(e.message) && /GetSecretValue/.test(e.hint!),
+      )
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+      Object.assign(process.env, saved)
+    }
   })
 
   it('clear errors for a missing role and missing credentials', async () => {
