@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { Project } from 'ts-morph'
+import ts from 'typescript'
 import { runCodegen } from '../../../generator/main.js'
 import { CODEGEN_MANIFEST, INVOICE_SCHEMA, tempProject } from '../../helpers/project.js'
 import { typecheck } from '../../helpers/typecheck.js'
@@ -84,6 +86,38 @@ describe('generated code at compile time', () => {
       )
     })
   }
+
+  it('with TLS files in the app block, the generated code finds them from karafka.yml and still compiles', () => {
+    const tls = tempProject({
+      'karafka.yml': CODEGEN_MANIFEST.replace('  clientId: shop\n', '  clientId: shop\n  ssl: { ca: certs/ca.pem }\n'),
+      'schemas/invoice.ts': INVOICE_SCHEMA,
+      'certs/ca.pem': '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n',
+    })
+    try {
+      runCodegen({ manifestPath: path.join(tls.dir, 'karafka.yml'), cwd: tls.dir, env: {} })
+      const file = path.join(tls.dir, 'generated/karafka.ts')
+      const text = readFileSync(file, 'utf8')
+      assert.match(text, /root: fileURLToPath\(new URL\('\.\.\/', import\.meta\.url\)\),/)
+      assert.match(text, /resolveAppConfig\(topology\.app, process\.env, topology\.root\)/)
+      // TypeScript's own compiler host, which reads the package scope (an ES module, as karafka init makes projects).
+      const program = ts.createProgram([file], {
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        types: ['node'],
+      })
+      const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file)
+      assert.deepEqual(
+        diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+        [],
+      )
+    } finally {
+      tls.remove()
+    }
+  })
 
   it('no any leaks into the user-facing types', () => {
     const project = new Project({ tsConfigFilePath: undefined, compilerOptions: { strict: true } })
