@@ -19,7 +19,9 @@ export const dev: Command = {
       process.stderr.write(`codegen: ${file.kind === 'stub' ? 'created' : 'wrote'} ${path.relative(process.cwd(), file.path)}\n`)
     const { answersMetadata, brokerHome, startBroker } = await import('../broker/index.js')
     const first = manifest.app.brokers[0] ?? '127.0.0.1:9092'
-    if (!(await answersMetadata(first))) {
+    // A plain dev broker cannot stand in for a secured cluster: with ssl or sasl set, connect as set (errors say what refuses).
+    const secured = manifest.app.ssl !== false || manifest.app.sasl !== undefined
+    if (!secured && !(await answersMetadata(first))) {
       const port = Number(first.split(':').at(-1))
       const broker = await startBroker({
         home: brokerHome(path.dirname(manifestPath)),
