@@ -9,7 +9,7 @@ export function requireJava(): number {
   const run = spawnSync('java', ['-version'], { encoding: 'utf8' })
   if (run.error || run.status !== 0) {
     throw new KarafkaError('BROKER_PREREQUISITE_MISSING', 'Java was not found: the dev broker runs on Java 17 or newer', {
-      hint: 'install a JDK 17+ (Debian/Ubuntu: apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17), or set KAFKA_BROKERS to use another broker',
+      hint: 'install a JDK 17+ (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17), or set KAFKA_BROKERS to use another broker',
     })
   }
   const match = /version "(\d+)(?:\.(\d+))?/.exec(run.stderr + run.stdout)

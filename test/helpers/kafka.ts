@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { waitFor } from './app.js'
@@ -62,7 +62,7 @@ export async function committedOffsets(group: string, topic: string): Promise<Re
 
 /** The secured listeners of the test broker (scripts/test.ts starts it with --secure), or undefined when the run uses another broker. */
 export function secureTestBroker():
-  | { sasl: string; mtls: string; username: string; password: string; ca: string; cert: string; key: string }
+  | { sasl: string; mtls: string; username: string; password: string; ca: string; cert: string; key: string; oauthbearer: boolean }
   | undefined {
   const home = process.env.KARAFKA_TEST_SECURE_HOME
   if (!home) return undefined
@@ -76,5 +76,7 @@ export function secureTestBroker():
     ca: path.join(dir, 'ca.crt'),
     cert: path.join(dir, 'client.crt'),
     key: path.join(dir, 'client.key'),
+    /** The MSK stand-in was compiled (it needs javac). */
+    oauthbearer: existsSync(path.join(dir, 'classes')),
   }
 }

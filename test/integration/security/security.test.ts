@@ -115,6 +115,7 @@ describe('secured clusters (real broker, secured listeners)', { skip: secure ? f
 
   it("OAUTHBEARER with Amazon MSK IAM tokens from AWS's signer: accepted by the MSK stand-in; a token that is not one is refused", async () => {
     // Credentials of the default chain (here the environment); the stand-in checks the token's form, scope and time, not its signature.
+    assert.ok(s.oauthbearer, 'the secured test broker has no OAUTHBEARER listener: javac (a JDK) was not found when it started')
     const aws = { AWS_ACCESS_KEY_ID: 'AKIAKARAFKATEST00001', AWS_SECRET_ACCESS_KEY: 'not-a-real-secret-key', AWS_REGION: 'eu-west-1' }
     const topic = uniqueName('msk')
     const file = project.write(
