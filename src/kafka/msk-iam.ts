@@ -45,8 +45,24 @@ export function mskIamTokenProvider(options: MskIamOptions): () => Promise<{ val
   }
 }
 
+/** The package of AWS's signer: an optional peer dependency, installed by the apps that use MSK IAM. */
+export const MSK_SIGNER_PACKAGE = 'aws-msk-iam-sasl-signer-js'
+
 async function signWithAws(region: string): Promise<MskToken> {
-  const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js')
+  let signer: typeof import('aws-msk-iam-sasl-signer-js')
+  try {
+    signer = await import('aws-msk-iam-sasl-signer-js')
+  } catch (error) {
+    throw new KarafkaError(
+      'CONFIG_INVALID',
+      `app.sasl: aws-msk-iam signs its tokens with AWS's ${MSK_SIGNER_PACKAGE}, which is not installed`,
+      {
+        cause: error,
+        hint: `npm install ${MSK_SIGNER_PACKAGE}`,
+      },
+    )
+  }
+  const { generateAuthToken } = signer
   try {
     return await generateAuthToken({ region })
   } catch (error) {

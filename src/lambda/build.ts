@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { KarafkaError } from '../errors/index.js'
+import { MSK_SIGNER_PACKAGE } from '../kafka/msk-iam.js'
 import { assertFresh } from '../manifest/fingerprint.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import { createZip } from './zip.js'
@@ -71,6 +73,8 @@ export async function buildFunctions(
       // Bundled CommonJS dependencies call require(); give the ESM bundle one.
       banner: { js: "import { createRequire as __karafkaRequire } from 'node:module'; const require = __karafkaRequire(import.meta.url);" },
       logLevel: 'silent',
+      // AWS's MSK signer is an optional peer: left out of the bundle of an app that has not installed it.
+      external: installedIn(manifest.root, MSK_SIGNER_PACKAGE) ? [] : [MSK_SIGNER_PACKAGE],
     })
     const code = Buffer.from(result.outputFiles[0]!.contents)
     mkdirSync(outdir, { recursive: true })
@@ -113,4 +117,14 @@ function writeIfChanged(file: string, data: Buffer): boolean {
   if (existsSync(file) && readFileSync(file).equals(data)) return false
   writeFileSync(file, data)
   return true
+}
+
+/** True when `name` resolves from the project at `root`. */
+function installedIn(root: string, name: string): boolean {
+  try {
+    createRequire(path.join(root, 'package.json')).resolve(name)
+    return true
+  } catch {
+    return false
+  }
 }
