@@ -58,7 +58,7 @@ export function prepareSecure(home: string, port: number, classpath: string, onP
 /** The server.properties lines of the secured listeners. */
 export function secureProperties(
   setup: SecureSetup,
-  storePassword = readFileSync(path.join(setup.dir, 'store-password'), 'utf8'),
+  storePassword = readFileSync(path.join(setup.dir, 'store-password'), 'utf8').trim(),
 ): string[] {
   const jaas = (module: string, options = '') => `org.apache.kafka.common.security.${module} required${options};`
   const store = (kind: 'keystore' | 'truststore', file: string) => [
@@ -152,7 +152,7 @@ export function readSecure(home: string, port: number): SecureSetup | undefined 
     saslPort: port + 1,
     mtlsPort: port + 2,
     username: SCRAM_USER,
-    password: readFileSync(path.join(dir, 'password'), 'utf8'),
+    password: readFileSync(path.join(dir, 'password'), 'utf8').trim(),
     caFile: path.join(dir, 'ca.crt'),
     clientCertFile: file('client.crt'),
     clientKeyFile: file('client.key'),
@@ -169,7 +169,7 @@ export function markSecure(home: string, secure: boolean): void {
 
 function keep(file: string, make: () => string): string {
   if (!existsSync(file)) writeFileSync(file, make(), { mode: 0o600 })
-  return readFileSync(file, 'utf8')
+  return readFileSync(file, 'utf8').trim() // an editor may have added a newline
 }
 
 function keytool(dir: string, args: string[], input?: string): string {

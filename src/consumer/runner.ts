@@ -123,10 +123,18 @@ export class BatchRunner {
           : {}),
       })
       index = chunk.next
+      const failedBefore = collapsed?.failures.get(chunk.messages[0]?.offset ?? '')
+      if (failedBefore && failedBefore.failures >= route.retry.attempts && route.deadLetter !== undefined) {
+        // It failed as often as retry.attempts allows in its virtual partition: dead-lettered, not handed over again.
+        if (scope.lost) return
+        await this.deadLetter(payload, scope, chunk.records[0]!, route.deadLetter, failedBefore.error, failedBefore.failures)
+        index = chunk.positions[0]! + 1
+        continue
+      }
       if (chunk.messages.length > 0) {
         const next = parallel
           ? await this.runWindow(payload, scope, route, ref, chunk)
-          : await this.runChunk(payload, scope, route, ref, chunk, collapsed?.failures.get(chunk.messages[0]!.offset))
+          : await this.runChunk(payload, scope, route, ref, chunk, failedBefore?.failures)
         if (next === 'stop') return
         if (next !== 'next') {
           index = next.from
@@ -229,7 +237,9 @@ export class BatchRunner {
     // The failure that decides is the one at the lowest offset not done. When a virtual partition
     // that stopped (the consumer is stopping) holds that offset instead, nothing is retried or
     // dead-lettered: what is done in order is committed already, and the batch ends.
-    const first = failed.find((run) => run.failedAt === progress.firstNotDone)
+    const lowest = failed.find((run) => run.failedAt === progress.firstNotDone)
+    const stoppedBelow = lowest === undefined && runs.some((run) => run.stopped)
+    const first = stoppedBelow ? undefined : (lowest ?? failed[0])
     const others = failed.filter((run) => run !== first)
     for (const run of others) {
       this.options.monitor.emit('error.occurred', {
@@ -242,7 +252,7 @@ export class BatchRunner {
     }
     if (!first) return 'stop'
     // The others are retried in the collapsed window, each from its own chunk, their attempts counted.
-    const failures = new Map<string, number>()
+    const failures = new Map<string, { failures: number; error: Error }>()
     for (const run of others) {
       run.span!.addEvent('retry', {
         'messaging.kafka.offset': Number(run.failedAt),
@@ -250,7 +260,7 @@ export class BatchRunner {
         'karafka.counted': run.transient !== true,
         'karafka.collapsed': true,
       })
-      if (run.transient !== true) failures.set(run.failedAt!, attempt)
+      if (run.transient !== true) failures.set(run.failedAt!, { failures: attempt, error: run.error! })
     }
     this.collapsed.set(keyOf(ref), { until: offsets.at(-1)!, done: progress.doneAfter(), failures })
     return this.settle(
@@ -305,10 +315,22 @@ export class BatchRunner {
       const upTo = result.consumed === undefined ? undefined : BigInt(result.consumed)
       const marked = upTo === undefined ? [] : slice.filter((m) => BigInt(m.offset) <= upTo)
       part.handled(marked.map((m) => m.offset))
+      if (marked.length === slice.length) {
+        // It marked every message it was given, then threw: nothing is left to retry, so the
+        // failure is reported and the virtual partition goes on (as a chunk without them would).
+        this.options.monitor.emit('error.occurred', {
+          type: 'consumer.consume.error',
+          error: result.error,
+          ...ref,
+          offset: slice.at(-1)!.offset,
+        })
+        endProcessSpan(result.span, result.error)
+        continue
+      }
       return {
         error: result.error,
         ...(result.transient ? { transient: true } : {}),
-        failedAt: slice[marked.length]?.offset ?? slice[0]!.offset,
+        failedAt: slice[marked.length]!.offset,
         span: result.span,
       }
     }

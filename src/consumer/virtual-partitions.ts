@@ -132,7 +132,7 @@ function valueAt(payload: unknown, path: string): string | null {
 export interface CollapsedWindow {
   until: string
   done: ReadonlySet<string>
-  failures: ReadonlyMap<string, number>
+  failures: ReadonlyMap<string, { failures: number; error: Error }>
 }
 
 /** The collapsed windows of the partitions a runner holds, as Karafka collapses a failed virtual-partition batch. */

@@ -37,19 +37,25 @@ export function tlsOptions(ssl: SslSetting): boolean | ConnectionOptions {
   const options: ConnectionOptions = { rejectUnauthorized: ssl.rejectUnauthorized }
   for (const field of PEM_FIELDS) {
     const value = ssl[field]
-    if (value !== undefined) options[field] = isPem(value) ? value : readPem(field, value)
+    if (value !== undefined) options[field] = isPem(value) ? value : readPem(field, field === 'key' ? undefined : value, value)
   }
   if (ssl.passphrase !== undefined) options.passphrase = ssl.passphrase
   return options
 }
 
-function readPem(field: string, file: string): string {
+/** Reads a PEM file; `shown` is how the error names it (the key's value is never shown: it may be the key itself). */
+function readPem(field: string, shown: string | undefined, file: string): string {
   try {
     return readFileSync(file, 'utf8')
   } catch (error) {
-    throw new KarafkaError('CONFIG_INVALID', `app.ssl.${field}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      hint: 'give a PEM file (relative to karafka.yml) or the PEM text itself, for example through ${VAR}',
-    })
+    const what = shown ?? 'its file'
+    throw new KarafkaError(
+      'CONFIG_INVALID',
+      `app.ssl.${field}: cannot read ${what}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      {
+        hint: 'give a PEM file (relative to karafka.yml) or the PEM text itself, for example through ${VAR}',
+      },
+    )
   }
 }
 
@@ -62,7 +68,7 @@ export function saslOptions(sasl: NonNullable<AppConfig['sasl']>): SASLOptions {
 
 /**
  * The values of an app block (checked or not) that must never be printed: the SASL password,
- * the TLS private key when given as text, and its passphrase.
+ * the TLS private key (text or path), and its passphrase.
  */
 export function appSecrets(app: unknown): string[] {
   const field = (block: unknown, name: string): string[] => {
@@ -70,5 +76,6 @@ export function appSecrets(app: unknown): string[] {
     return typeof value === 'string' && value !== '' ? [value] : []
   }
   const { sasl, ssl } = (typeof app === 'object' && app !== null ? app : {}) as { sasl?: unknown; ssl?: unknown }
-  return [...field(sasl, 'password'), ...field(ssl, 'key').filter(isPem), ...field(ssl, 'passphrase')]
+  // The key whatever its form: PEM text, a path, or anything a variable held (base64 of a PEM, say).
+  return [...field(sasl, 'password'), ...field(ssl, 'key'), ...field(ssl, 'passphrase')]
 }

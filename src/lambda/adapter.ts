@@ -17,6 +17,9 @@ export interface LambdaContextLike {
 /** The handler of a generated Lambda entry: AWS's Kafka event in; a partial result out when the karafka poller asked for one. */
 export type KafkaLambdaHandler = (event: AwsKafkaEvent, context?: LambdaContextLike) => Promise<PartialResult | undefined>
 
+/** The longest the entry waits for the tracer provider to export before answering. */
+const FLUSH_TRACES_MS = 2_000
+
 const DEADLINE_MARGIN_MS = 1_000
 
 /**
@@ -108,8 +111,10 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
       try {
         await runtime.sender.flush()
       } finally {
-        // The sends' spans end with the flush; then the spans go out before the function is frozen.
-        await flushTraces()
+        // The sends' spans end with the flush; then the spans go out before the function is frozen,
+        // waiting at most 2 s and never past the deadline margin (an exporter that hangs loses its spans, not the answer).
+        const left = context?.getRemainingTimeInMillis?.()
+        await flushTraces(Math.min(FLUSH_TRACES_MS, left === undefined ? FLUSH_TRACES_MS : Math.max(0, left - DEADLINE_MARGIN_MS)))
       }
     }
   }

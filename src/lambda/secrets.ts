@@ -16,7 +16,8 @@ export async function loadSecrets(env: NodeJS.ProcessEnv = process.env): Promise
   if (!arn) return []
   const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager')
   let text: string | undefined
-  const client = new SecretsManagerClient({})
+  // The secret's own region (the ARN says it), whatever region the function runs in.
+  const client = new SecretsManagerClient({ region: arn.split(':')[3] })
   try {
     text = (await client.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString
   } catch (error) {

@@ -142,10 +142,14 @@ function failed(span: Span, error: unknown): void {
  * Exports what the registered SDK still holds (a batch span processor keeps spans for
  * seconds). A Lambda function is frozen as soon as it answers, so its entry calls this
  * before answering; with no SDK it does nothing. An exporter that fails is the SDK's to
- * report: the function's answer does not depend on it.
+ * report: the function's answer does not depend on it, and waits for it at most `timeoutMs`.
  */
-export async function flushTraces(): Promise<void> {
+export async function flushTraces(timeoutMs: number): Promise<void> {
   const global = trace.getTracerProvider() as { getDelegate?(): unknown }
   const provider = (global.getDelegate?.() ?? global) as { forceFlush?(): Promise<void> }
-  await provider.forceFlush?.().catch(() => {})
+  const flushing = provider.forceFlush?.().catch(() => {})
+  if (!flushing) return
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([flushing, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
+  clearTimeout(timer)
 }

@@ -83,6 +83,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     await Promise.all(pollers.map((p) => p.stop(0)))
     await producer.close()
     await metrics?.close()
+    // Ours already says what to do (an MSK token that cannot be signed, say): not a broker outage.
+    if (error instanceof KarafkaError) throw error
     const security = securityProblem(error)
     if (security) {
       throw new KarafkaError('KAFKA_AUTH_FAILED', `cannot connect to ${manifest.app.brokers.join(', ')}: ${security.what}`, {

@@ -16,7 +16,11 @@ export function checkSecurity(app: unknown, root: string): RuleIssue[] {
       issues.push({
         path: ['app', 'ssl', field],
         at: 'value',
-        message: `the ${field === 'ca' ? 'CA certificate' : field === 'cert' ? 'client certificate' : 'private key'} file "${value}" does not exist`,
+        // The key's value is never quoted: it may be the key itself, in a form not recognised as PEM.
+        message:
+          field === 'key'
+            ? 'the private key is not PEM text, and no file by that name exists'
+            : `the ${field === 'ca' ? 'CA certificate' : 'client certificate'} file "${value}" does not exist`,
         hint: 'give a PEM file relative to karafka.yml, or the PEM text itself (for example "${KAFKA_CA_PEM}")',
       })
     }

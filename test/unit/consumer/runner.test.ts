@@ -559,6 +559,45 @@ describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
     assert.equal(t.commits.at(-1), '4')
   })
 
+  it('with retry.attempts 1, a message that failed in another virtual partition is dead-lettered without being handed over again', async () => {
+    const t = harness([0, 0, 1, 1], {
+      route: { ...vp, retry: { attempts: 1, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' },
+      keyOf: ab,
+      invoke: failing(['0', '2']),
+    })
+    await t.run()
+    const tries = (offset: string) => t.calls.filter((c) => c.offsets.includes(offset)).length
+    assert.deepEqual(
+      t.deadLetters.map((d) => [d.record.headers?.source_offset, d.record.headers?.attempts, d.record.headers?.error_message]),
+      [
+        ['0', '1', '0 failed'],
+        ['2', '1', '2 failed'],
+      ],
+    )
+    assert.equal(tries('2'), 1, 'tried once, as retry.attempts says')
+    assert.equal(t.commits.at(-1), '4')
+  })
+
+  it('a handler that marks its whole batch and then throws: nothing of it is retried, the virtual partition goes on', async () => {
+    const t = harness([0, 0, 0, 0, 1, 1], {
+      route: { ...vp, retry: { attempts: 1, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' },
+      keyOf: ab,
+      invoke: async (r) =>
+        r.messages[0]!.offset === '0'
+          ? { consumed: '1', error: new Error('thrown after marking 0 and 1') }
+          : { consumed: r.messages.at(-1)!.offset },
+    })
+    await t.run()
+    assert.deepEqual(t.deadLetters, [], 'no message that was never tried is dead-lettered')
+    assert.ok(
+      t.calls.some((c) => c.offsets[0] === '2'),
+      'a went on to its next batch',
+    )
+    assert.deepEqual(t.seeks, [])
+    assert.equal(t.commits.at(-1), '6')
+    assert.equal((t.events['error.occurred'] ?? []).filter((e) => e.type === 'consumer.consume.error').length, 1, 'the failure is reported')
+  })
+
   /** A handler that waits until its signal aborts (or a second passes), recording the signals it was given. */
   const waitForAbort = (signals: AbortSignal[], onFirst: () => void) => async (r: InvokeRequest) => {
     signals.push(r.context.signal)

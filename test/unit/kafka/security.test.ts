@@ -30,9 +30,14 @@ describe('TLS settings', () => {
     )
   })
 
-  it('the password, a private key given as text and its passphrase are secrets; a key file path and the CA are not', () => {
+  it('the password, the private key in any form and its passphrase are secrets; the CA is not', () => {
     assert.deepEqual(appSecrets({ sasl: { password: 'pw' }, ssl: { ca: PEM, key: KEY, passphrase: 'pp' } }), ['pw', KEY, 'pp'])
-    assert.deepEqual(appSecrets({ ssl: { key: 'certs/client.key' } }), [])
+    const base64 = Buffer.from(KEY).toString('base64')
+    assert.deepEqual(appSecrets({ ssl: { key: base64 } }), [base64], 'a key a variable held in another form')
+    assert.throws(
+      () => tlsOptions({ key: base64, cert: PEM, rejectUnauthorized: true }),
+      (e: Error) => /app\.ssl\.key: cannot read its file: ENOENT/.test(e.message) && !e.message.includes(base64),
+    )
     assert.deepEqual(appSecrets({ sasl: { password: 42 }, ssl: 'yes' }), [], 'an app block that failed the schema')
   })
 })

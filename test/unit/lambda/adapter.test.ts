@@ -75,6 +75,21 @@ it("exports the function's spans before it answers: a Lambda function is frozen 
   }
 })
 
+it('an exporter that hangs does not hold the answer past the deadline margin', async () => {
+  const hanging = { onStart() {}, onEnd() {}, shutdown: async () => {}, forceFlush: () => new Promise<void>(() => {}) }
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [hanging] }))
+  try {
+    const handler = createLambdaHandler(createConsumerDefinition('g', 'mytopic', topology, () => {}))
+    // 1.05 s left: the flush may wait 50 ms; were it to wait for the exporter, this would never answer.
+    const answer = await handler(eventOf([{ event_name: 'note', payload: { text: 'hi' } }], true), {
+      getRemainingTimeInMillis: () => 1_050,
+    })
+    assert.deepEqual(answer, { consumed: { 'mytopic-0': '15' } })
+  } finally {
+    trace.disable()
+  }
+})
+
 it('answers the poller with a partial result: what was consumed, and the error', async () => {
   const handler = createLambdaHandler(
     createConsumerDefinition('g', 'mytopic', topology, (messages: Message[], ctx) => {
