@@ -95,3 +95,34 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     await sleep(50)
   }
 }
+
+/**
+ * The manifest of most test apps: one topic of `job` events ({ id, n }, keyed by id) that one
+ * consumer group consumes through handlers/jobs.ts. `route` adds to the route's settings,
+ * `groupSettings` and `app` add lines (indented) to the group and the app block.
+ */
+export function jobsManifest(options: {
+  clientId: string
+  topic: string
+  group: string
+  partitions?: number
+  route?: string
+  groupSettings?: string
+  app?: string
+}): string {
+  const { clientId, topic, group, partitions = 1, route, groupSettings = '', app = '' } = options
+  return `app:
+  clientId: ${clientId}
+  brokers: \${KAFKA_BROKERS}
+${app}topics:
+  ${topic}:
+    partitions: ${partitions}
+    key: id
+    events:
+      job: { id: string, n: integer }
+consumerGroups:
+  ${group}:
+${groupSettings}    topics:
+      ${topic}: { handler: handlers/jobs.ts${route ? `, ${route}` : ''} }
+`
+}

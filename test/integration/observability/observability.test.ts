@@ -12,7 +12,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { buildFunctions, lambdaRoutes } from '../../../src/lambda/build.js'
 import { startLambdaServer } from '../../../src/lambda/serve.js'
-import { createTestApp, type TestApp, waitFor } from '../../helpers/app.js'
+import { createTestApp, jobsManifest, type TestApp, waitFor } from '../../helpers/app.js'
 import { uniqueName } from '../../helpers/kafka.js'
 
 const exporter = new InMemorySpanExporter()
@@ -42,20 +42,13 @@ describe('observability (real broker)', () => {
     const [topic, group] = [uniqueName('metered'), uniqueName('metrics')]
     const app = await createTestApp(
       'metrics',
-      `app:
-  clientId: metrics-test
-  brokers: \${KAFKA_BROKERS}
-topics:
-  ${topic}:
-    partitions: 2
-    key: id
-    events:
-      job: { id: string, n: integer }
-consumerGroups:
-  ${group}:
-    topics:
-      ${topic}: { handler: handlers/jobs.ts, batch: { maxSize: 1 }, retry: { attempts: 2, backoffMs: 50, maxBackoffMs: 100 }, deadLetter: ${topic}.dlq }
-`,
+      jobsManifest({
+        clientId: 'metrics-test',
+        topic,
+        group,
+        partitions: 2,
+        route: `batch: { maxSize: 1 }, retry: { attempts: 2, backoffMs: 50, maxBackoffMs: 100 }, deadLetter: ${topic}.dlq`,
+      }),
       {
         'handlers/jobs.ts': `import { defineConsumer } from '../generated/karafka.js'
 export default defineConsumer('${group}', '${topic}', async (messages) => {

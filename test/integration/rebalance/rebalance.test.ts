@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { createTestApp, recordingHandler, type TestApp, waitFor } from '../../helpers/app.js'
+import { createTestApp, jobsManifest, recordingHandler, type TestApp, waitFor } from '../../helpers/app.js'
 import { uniqueName } from '../../helpers/kafka.js'
 
-const manifest = (topic: string, group: string, groupSettings = '') => `app:
-  clientId: rebalance-test
-  brokers: \${KAFKA_BROKERS}
-topics:
-  ${topic}:
-    partitions: 2
-    key: id
-    events:
-      job: { id: string, n: integer }
-consumerGroups:
-  ${group}:
-${groupSettings}    topics:
-      ${topic}: { handler: handlers/jobs.ts, retry: { attempts: 10, backoffMs: 50, maxBackoffMs: 200 } }
-`
+const manifest = (topic: string, group: string, groupSettings = '') =>
+  jobsManifest({
+    clientId: 'rebalance-test',
+    topic,
+    group,
+    partitions: 2,
+    groupSettings,
+    route: 'retry: { attempts: 10, backoffMs: 50, maxBackoffMs: 200 }',
+  })
 
 declare global {
   var karafkaSlowTaken: boolean

@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { createTestApp, recordingHandler, type TestApp, waitFor } from '../../helpers/app.js'
+import { createTestApp, jobsManifest, recordingHandler, type TestApp, waitFor } from '../../helpers/app.js'
 import { committedOffsets, readRecords, testKafka, uniqueName } from '../../helpers/kafka.js'
 
-const manifest = (topic: string, group: string, route: string, partitions = 1) => `app:
-  clientId: retry-test
-  brokers: \${KAFKA_BROKERS}
-topics:
-  ${topic}:
-    partitions: ${partitions}
-    key: id
-    events:
-      job: { id: string, n: integer }
-consumerGroups:
-  ${group}:
-    topics:
-      ${topic}: { handler: handlers/jobs.ts, ${route} }
-`
+const manifest = (topic: string, group: string, route: string, partitions = 1) =>
+  jobsManifest({ clientId: 'retry-test', topic, group, partitions, route })
 
 describe('failures: retries with backoff and dead letters (real broker)', () => {
   const apps: TestApp[] = []

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { createTestApp, type TestApp, waitFor } from '../../helpers/app.js'
+import { createTestApp, jobsManifest, type TestApp, waitFor } from '../../helpers/app.js'
 import { BIN } from '../../helpers/cli.js'
 import { testKafka, uniqueName } from '../../helpers/kafka.js'
 
@@ -41,24 +41,9 @@ describe('shutdown on signals (karafka server, real broker)', () => {
 
   async function slowApp(name: string) {
     const [topic, group] = [uniqueName('jobs'), uniqueName('workers')]
-    const app = await createTestApp(
-      name,
-      `app:
-  clientId: shutdown-test
-  brokers: \${KAFKA_BROKERS}
-  shutdownTimeoutMs: 20000
-topics:
-  ${topic}:
-    key: id
-    events:
-      job: { id: string, n: integer }
-consumerGroups:
-  ${group}:
-    topics:
-      ${topic}: { handler: handlers/jobs.ts }
-`,
-      { 'handlers/jobs.ts': SLOW_HANDLER(group, topic) },
-    )
+    const app = await createTestApp(name, jobsManifest({ clientId: 'shutdown-test', topic, group, app: '  shutdownTimeoutMs: 20000\n' }), {
+      'handlers/jobs.ts': SLOW_HANDLER(group, topic),
+    })
     apps.push(app)
     return { app, topic, group }
   }
