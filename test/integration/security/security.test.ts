@@ -4,7 +4,7 @@
 // must be a clear error, exit 1, with nothing created.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { waitFor } from '../../helpers/app.js'
@@ -58,6 +58,35 @@ describe('secured clusters (real broker, secured listeners)', { skip: secure ? f
       ['certs/client.key', s.key],
     ] as const)
       project.write(name, readFileSync(file, 'utf8'))
+  })
+
+  it('broker status says how to reach the secured listeners, and never prints the password', async () => {
+    // The project's .karafka/broker is the test broker's home, as if `karafka broker start --secure` had started it here.
+    const home = path.dirname(path.dirname(s.ca))
+    mkdirSync(path.join(project.dir, '.karafka'), { recursive: true })
+    symlinkSync(home, path.join(project.dir, '.karafka', 'broker'))
+    const status = await karafka(
+      ['broker', 'status', '--manifest', project.write('status.yml', `app: { clientId: status, brokers: "${s.sasl}" }\ntopics: {}\n`)],
+      {
+        cwd: project.dir,
+      },
+    )
+    assert.equal(status.code, 0, status.stderr)
+    assert.match(status.stdout, /secured listeners:/)
+    assert.match(
+      status.stdout,
+      new RegExp(
+        `SASL_SSL +${s.sasl} +PLAIN, SCRAM-SHA-256, SCRAM-SHA-512: user karafka, password in \\.karafka/broker/secure/password; OAUTHBEARER`,
+      ),
+    )
+    assert.match(
+      status.stdout,
+      new RegExp(
+        `SSL +${s.mtls} +mutual TLS: client certificate \\.karafka/broker/secure/client\\.crt, key \\.karafka/broker/secure/client\\.key`,
+      ),
+    )
+    assert.match(status.stdout, /CA +\.karafka\/broker\/secure\/ca\.crt \(app\.ssl\.ca\)/)
+    assert.ok(!status.stdout.includes(s.password))
   })
 
   it('TLS with the CA (a file relative to karafka.yml) and SCRAM-SHA-512: connects and creates the topic', async (t) => {
