@@ -4,9 +4,8 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
-import { freePort, startBroker, stopBroker } from '../src/broker/index.js'
+import { freePort, portIsFree, startBroker, stopBroker } from '../src/broker/index.js'
 
 function findTests(dir: string): string[] {
   return readdirSync(dir)
@@ -48,20 +47,10 @@ if (files.some((file) => /(^|\/)test\/(integration|e2e|reliability)\//.test(file
 async function freePorts(count: number): Promise<number> {
   for (;;) {
     const port = await freePort()
-    if (port + count <= 65_535 && (await allFree(port + 1, count - 1))) return port
+    if (port + count > 65_535) continue
+    const next = await Promise.all(Array.from({ length: count - 1 }, (_, i) => portIsFree(port + 1 + i)))
+    if (next.every(Boolean)) return port
   }
-}
-
-async function allFree(from: number, count: number): Promise<boolean> {
-  for (let port = from; port < from + count; port++) {
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-    if (!free) return false
-  }
-  return true
 }
 
 // A warning printed by anything the suite runs comes with the stack that raised it.

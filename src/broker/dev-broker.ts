@@ -208,13 +208,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function requireFreePort(port: number): Promise<void> {
-  const free = await new Promise<boolean>((resolve) => {
+/** True when nothing listens on `port` of 127.0.0.1 right now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const server = net.createServer()
     server.once('error', () => resolve(false))
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
-  if (!free) {
+}
+
+async function requireFreePort(port: number): Promise<void> {
+  if (!(await portIsFree(port))) {
     throw new KarafkaError('BROKER_PORT_IN_USE', `port ${port} is already in use`, {
       hint: 'another Kafka may already run there (then set KAFKA_BROKERS to it), or start on another port: karafka broker start --port 19092',
     })

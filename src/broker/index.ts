@@ -2,6 +2,7 @@ export {
   type BrokerState,
   DEFAULT_PORT,
   freePort,
+  portIsFree,
   readRunningState,
   type StartOptions,
   type StartResult,

@@ -16,6 +16,8 @@ export interface SecureSetup {
   dir: string
   saslPort: number
   mtlsPort: number
+  /** The password of the PKCS12 stores (the broker's keystore and truststore). */
+  storePassword: string
   /** The user of PLAIN and SCRAM, and its password. */
   username: string
   password: string
@@ -46,6 +48,7 @@ export function prepareSecure(home: string, port: number, classpath: string, onP
     dir,
     saslPort: port + 1,
     mtlsPort: port + 2,
+    storePassword,
     username: SCRAM_USER,
     password,
     caFile: path.join(dir, 'ca.crt'),
@@ -56,10 +59,8 @@ export function prepareSecure(home: string, port: number, classpath: string, onP
 }
 
 /** The server.properties lines of the secured listeners. */
-export function secureProperties(
-  setup: SecureSetup,
-  storePassword = readFileSync(path.join(setup.dir, 'store-password'), 'utf8').trim(),
-): string[] {
+export function secureProperties(setup: SecureSetup): string[] {
+  const { storePassword } = setup
   const jaas = (module: string, options = '') => `org.apache.kafka.common.security.${module} required${options};`
   const store = (kind: 'keystore' | 'truststore', file: string) => [
     `ssl.${kind}.location=${path.join(setup.dir, file)}`,
@@ -152,6 +153,7 @@ export function readSecure(home: string, port: number): SecureSetup | undefined 
     saslPort: port + 1,
     mtlsPort: port + 2,
     username: SCRAM_USER,
+    storePassword: readFileSync(path.join(dir, 'store-password'), 'utf8').trim(),
     password: readFileSync(path.join(dir, 'password'), 'utf8').trim(),
     caFile: path.join(dir, 'ca.crt'),
     clientCertFile: file('client.crt'),

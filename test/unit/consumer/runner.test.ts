@@ -483,6 +483,8 @@ describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
     assert.deepEqual(t.seeks, ['3'])
   })
 
+  /** The virtual-partition route with `attempts` tries (10 ms backoff) and a dead-letter topic. */
+  const vpWithDeadLetters = (attempts: number) => ({ ...vp, retry: { attempts, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' })
   // Keys 'a' and 'b' land on virtual partitions 0 and 1 of 4: one value per message names its key.
   const ab = (n: number) => ['a', 'b'][n]!
   const failing =
@@ -496,7 +498,7 @@ describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
 
   it('a graceful stop while one virtual partition fails: the other, stopped below it, is neither retried nor dead-lettered for it', async () => {
     const t = harness([0, 0, 0, 0, 1, 1], {
-      route: { ...vp, retry: { attempts: 1, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' },
+      route: vpWithDeadLetters(1),
       keyOf: ab,
       invoke: failing(['4'], async (r) => {
         if (r.messages[0]!.offset !== '0') return
@@ -538,7 +540,7 @@ describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
 
   it('every failed virtual partition counts its attempt: each failed message is tried retry.attempts times, no more', async () => {
     const t = harness([0, 0, 1, 1], {
-      route: { ...vp, retry: { attempts: 2, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' },
+      route: vpWithDeadLetters(2),
       keyOf: ab,
       invoke: failing(['0', '2']),
     })
@@ -561,7 +563,7 @@ describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
 
   it('with retry.attempts 1, a message that failed in another virtual partition is dead-lettered without being handed over again', async () => {
     const t = harness([0, 0, 1, 1], {
-      route: { ...vp, retry: { attempts: 1, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' },
+      route: vpWithDeadLetters(1),
       keyOf: ab,
       invoke: failing(['0', '2']),
     })
@@ -580,7 +582,7 @@ describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
 
   it('a handler that marks its whole batch and then throws: nothing of it is retried, the virtual partition goes on', async () => {
     const t = harness([0, 0, 0, 0, 1, 1], {
-      route: { ...vp, retry: { attempts: 1, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: 'jobs.dlq' },
+      route: vpWithDeadLetters(1),
       keyOf: ab,
       invoke: async (r) =>
         r.messages[0]!.offset === '0'
