@@ -11,6 +11,7 @@ import { retry, sleep } from '../retry/backoff.js'
 import { isRetriableKafkaError } from '../retry/kafka-errors.js'
 import type { Topology } from '../topology.js'
 import { BatchRunner } from './runner.js'
+import { KafkaTransactions } from './transactions.js'
 
 export interface PollerOptions {
   group: string
@@ -22,6 +23,8 @@ export interface PollerOptions {
   sender: RecordSender
   sessionTimeoutMs: number
   heartbeatIntervalMs: number
+  /** read_committed: records of aborted (and still open) transactions are never handed over. */
+  isolationLevel: 'read_committed' | 'read_uncommitted'
   /** How often `statistics.emitted` fires (when someone listens). */
   statisticsIntervalMs?: number
 }
@@ -34,6 +37,7 @@ export interface PollerOptions {
 export class Poller {
   private consumer: Consumer | undefined
   private runner: BatchRunner | undefined
+  private transactions: KafkaTransactions | undefined
   private epoch = 0
   private assigned = new Set<string>()
   /** Every partition consumed at once (up to 64) listens for it while its handlers run. */
@@ -60,8 +64,10 @@ export class Poller {
       rebalanceTimeout: Math.max(60_000, sessionTimeout),
       maxWaitTimeInMs: Math.min(...routes.map((r) => r.batch.maxWaitMs)),
       allowAutoTopicCreation: false,
+      readUncommitted: this.options.isolationLevel === 'read_uncommitted',
     })
     this.consumer = consumer
+    if (routes.some((r) => r.transactional)) this.transactions = new KafkaTransactions({ kafka, group })
     this.runner = new BatchRunner({
       group,
       routes: new Map(routes.map((r) => [r.topic, r])),
@@ -73,6 +79,7 @@ export class Poller {
       epoch: () => this.epoch,
       heartbeatIntervalMs: heartbeatInterval,
       shutdownSignal: this.shutdown.signal,
+      ...(this.transactions ? { transactions: this.transactions } : {}),
     })
     consumer.on(consumer.events.REBALANCING, () => this.epoch++)
     consumer.on(consumer.events.FETCH, () => {
@@ -191,6 +198,7 @@ export class Poller {
     const finished = await Promise.race([consumer.stop().then(() => true), timedOut])
     clearTimeout(timer)
     await consumer.disconnect().catch(() => {})
+    await this.transactions?.close()
     return finished
   }
 }

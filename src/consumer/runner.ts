@@ -8,6 +8,7 @@ import type { InvokeResult, Invoker } from '../invokers/invoker.js'
 import type { Route } from '../manifest/types.js'
 import { endProcessSpan, startProcessSpan, withSpan } from '../observability/tracing.js'
 import type { RecordSender } from '../producer/sender.js'
+import type { StagedRecord } from '../producer/staged.js'
 import { sleep } from '../retry/backoff.js'
 import type { Topology } from '../topology.js'
 import { type Chunk, nextChunk, toRawRecord } from './chunker.js'
@@ -17,6 +18,7 @@ import type { InvalidRecord, RawRecord } from './decode.js'
 import { OffsetCommitter } from './offsets.js'
 import { PartitionScope } from './partition-scope.js'
 import { RetryTracker } from './retries.js'
+import type { TransactionalWriter } from './transactions.js'
 import type { Message } from './types.js'
 import { CollapsedWindows, splitVirtual, WindowProgress } from './virtual-partitions.js'
 
@@ -34,6 +36,8 @@ export interface RunnerOptions {
   heartbeatIntervalMs: number
   /** Aborted when the shutdown timeout runs out: in-flight handlers must stop. */
   shutdownSignal: AbortSignal
+  /** Kafka transactions, for the group's transactional routes. */
+  transactions?: TransactionalWriter
 }
 
 /**
@@ -69,6 +73,8 @@ export class BatchRunner {
   /** Handler calls running now, by id, with when they began (in the order they began). */
   private readonly calls = new Map<number, number>()
   private lastCall = 0
+  /** The group generation (epoch) in which each partition of a transactional route was last claimed. */
+  private readonly claimed = new Map<string, number>()
 
   constructor(private readonly options: RunnerOptions) {
     this.committer = new OffsetCommitter(options.group, options.monitor)
@@ -107,6 +113,7 @@ export class BatchRunner {
     })
     const records = batch.messages.map((m) => toRawRecord(batch.topic, batch.partition, m))
     const key = keyOf(ref)
+    if (route.transactional && records.length > 0 && !(await this.claimPartition(payload, scope, route, ref, records[0]!.offset))) return
     const virtual = route.virtualPartitions && route.virtualPartitions.max > 1 ? route.virtualPartitions : undefined
     let index = 0
     while (index < records.length && !scope.finished) {
@@ -126,8 +133,8 @@ export class BatchRunner {
       const failedBefore = collapsed?.failures.get(chunk.messages[0]?.offset ?? '')
       if (failedBefore && failedBefore.failures >= route.retry.attempts && route.deadLetter !== undefined) {
         // It failed as often as retry.attempts allows in its virtual partition: dead-lettered, not handed over again.
-        if (scope.lost) return
-        await this.deadLetter(payload, scope, chunk.records[0]!, route.deadLetter, failedBefore.error, failedBefore.failures)
+        if (scope.lost || !(await this.deadLetter(payload, scope, route, chunk.records[0]!, failedBefore.error, failedBefore.failures)))
+          return
         index = chunk.positions[0]! + 1
         continue
       }
@@ -151,6 +158,90 @@ export class BatchRunner {
   retain(keys: Set<string>): void {
     this.retries.retain(keys)
     this.collapsed.retain(keys)
+    for (const key of this.claimed.keys()) if (!keys.has(key)) this.claimed.delete(key)
+    this.options.transactions?.release(keys)
+  }
+
+  /**
+   * Takes a transactional route's partition over, once per group generation: earlier owners'
+   * producers are fenced, and the batch must begin at the offset the group committed after
+   * that, or it is fetched again from there (an earlier owner got further). Returns whether to go on.
+   */
+  private async claimPartition(
+    payload: EachBatchPayload,
+    scope: PartitionScope,
+    route: Route,
+    ref: PartitionRef,
+    first: string,
+  ): Promise<boolean> {
+    const key = keyOf(ref)
+    const epoch = this.options.epoch()
+    if (this.claimed.get(key) === epoch) return true
+    let committed: string | undefined
+    try {
+      committed = await this.options.transactions!.claim(ref.topic, ref.partition)
+    } catch (error) {
+      this.transactionFailed(payload, route, ref, first, error as Error)
+      return false
+    }
+    if (scope.lost) return false
+    this.claimed.set(key, epoch)
+    if (committed === undefined || committed === first) return true
+    this.options.consumer.seek({ topic: ref.topic, partition: ref.partition, offset: committed })
+    return false
+  }
+
+  /**
+   * A transactional route's commit: `records` and the offset after `done` in one transaction.
+   * Returns false when that failed: nothing of it counts, and the batch is tried again from `from`.
+   */
+  private async commitTransaction(
+    payload: EachBatchPayload,
+    scope: PartitionScope,
+    route: Route,
+    ref: PartitionRef,
+    done: string,
+    records: StagedRecord[],
+    from: string,
+  ): Promise<boolean> {
+    if (scope.lost) return false
+    const offset = nextOffset(done)
+    try {
+      await this.options.transactions!.commit(ref.topic, ref.partition, records, offset)
+    } catch (error) {
+      this.transactionFailed(payload, route, ref, from, error as Error)
+      return false
+    }
+    scope.doneUpTo = done
+    payload.resolveOffset(done)
+    this.options.monitor.emit('offsets.committed', { ...ref, offset, records: records.length })
+    return true
+  }
+
+  /**
+   * A transaction that failed is not the handler's failure: the batch is tried again from
+   * `from` after the route's backoff, no attempt counted, on a partition claimed anew. A fenced
+   * member waits for the rebalance that takes the partition from it.
+   */
+  private transactionFailed(payload: EachBatchPayload, route: Route, ref: PartitionRef, from: string, error: Error): void {
+    const key = keyOf(ref)
+    this.claimed.delete(key)
+    const fenced = error instanceof KarafkaError && error.code === 'TRANSACTION_FENCED'
+    this.options.monitor.emit('error.occurred', {
+      type: fenced ? 'consumer.transaction.fenced' : 'consumer.transaction.error',
+      error,
+      ...ref,
+      offset: from,
+      transient: true,
+    })
+    const backoffMs = fenced ? 2 * this.options.heartbeatIntervalMs : route.retry.backoffMs
+    const failures = this.retries.attemptFor(key, from) - 1
+    this.retryLater(
+      payload,
+      ref,
+      { action: 'retry', commitAfter: undefined, offset: from, failures, backoffMs, counted: false, exhausted: false },
+      error,
+    )
   }
 
   /** Runs the handler on a chunk, then does what the decision table says. `failedBefore`: the failures of its first message that the tracker does not hold. */
@@ -182,6 +273,7 @@ export class BatchRunner {
           transient: result.transient === true,
         },
         result.span,
+        result.records,
       )
     } finally {
       endProcessSpan(result.span, result.error)
@@ -386,10 +478,21 @@ export class BatchRunner {
     chunk: Chunk,
     outcome: ChunkOutcome,
     span?: Span,
+    /** What a transactional route's handler published for the consumed part. */
+    records: StagedRecord[] = [],
   ): Promise<Next> {
     const key = keyOf(ref)
     const decision = decide(outcome, route)
-    if (decision.commitAfter !== undefined) this.commitDone(payload, scope, decision.commitAfter)
+    const from = chunk.records[0]!.offset
+    if (decision.commitAfter !== undefined) {
+      // On a transactional route, a dead letter's transaction carries what was consumed before it.
+      if (!route.transactional) this.commitDone(payload, scope, decision.commitAfter)
+      else if (
+        decision.action !== 'dead-letter' &&
+        !(await this.commitTransaction(payload, scope, route, ref, decision.commitAfter, records, from))
+      )
+        return 'stop'
+    }
     if (decision.action === 'continue') {
       this.retries.clear(key)
       return 'next'
@@ -408,7 +511,9 @@ export class BatchRunner {
         'messaging.destination.name': route.deadLetter!,
         'karafka.attempts': decision.failures,
       })
-      await this.deadLetter(payload, scope, chunk.records[decision.index]!, route.deadLetter!, error, decision.failures)
+      const carried = decision.commitAfter === undefined ? [] : records
+      if (!(await this.deadLetter(payload, scope, route, chunk.records[decision.index]!, error, decision.failures, carried, from)))
+        return 'stop'
       this.retries.clear(key)
       return { from: chunk.positions[decision.index]! + 1 }
     }
@@ -446,10 +551,8 @@ export class BatchRunner {
   ): Promise<boolean> {
     if (scope.lost) return false
     const { offset } = invalid.record
-    if (decideInvalid(route).action === 'dead-letter') {
-      await this.deadLetter(payload, scope, invalid.record, route.deadLetter!, { name: 'InvalidMessage', message: invalid.reason }, 0)
-      return true
-    }
+    if (decideInvalid(route).action === 'dead-letter')
+      return this.deadLetter(payload, scope, route, invalid.record, { name: 'InvalidMessage', message: invalid.reason }, 0)
     // Never skip silently: the partition stops here until the message is dealt with.
     payload.pause()
     this.options.consumer.seek({ topic: ref.topic, partition: ref.partition, offset })
@@ -491,22 +594,36 @@ export class BatchRunner {
     )
   }
 
+  /**
+   * Sends `record` to the route's dead-letter topic and commits past it. On a transactional
+   * route both go in one transaction, with `records` (what the handler published for the
+   * messages before it); when that fails the batch is tried again from `from`. Returns whether the batch goes on.
+   */
   private async deadLetter(
     payload: EachBatchPayload,
     scope: PartitionScope,
+    route: Route,
     record: RawRecord,
-    topic: string,
     error: { name: string; message: string },
     attempts: number,
-  ): Promise<void> {
+    records: StagedRecord[] = [],
+    from = record.offset,
+  ): Promise<boolean> {
     const { group, monitor } = this.options
     const ref = { group, topic: record.topic, partition: record.partition }
-    try {
-      await this.options.sender.send(topic, deadLetterRecord(record, { group, error, attempts }))
-    } catch (failure) {
-      // Nothing is committed past the message: kafkajs restarts the batch from the last commit.
-      monitor.emit('error.occurred', { type: 'dead_letter_queue.dispatch.error', error: failure as Error, ...ref, offset: record.offset })
-      throw failure
+    const topic = route.deadLetter!
+    const letter = deadLetterRecord(record, { group, error, attempts })
+    if (route.transactional) {
+      if (!(await this.commitTransaction(payload, scope, route, ref, record.offset, [...records, { topic, record: letter }], from)))
+        return false
+    } else {
+      try {
+        await this.options.sender.send(topic, letter)
+      } catch (failure) {
+        // Nothing is committed past the message: kafkajs restarts the batch from the last commit.
+        monitor.emit('error.occurred', { type: 'dead_letter_queue.dispatch.error', error: failure as Error, ...ref, offset: record.offset })
+        throw failure
+      }
     }
     monitor.emit('dead_letter_queue.dispatched', {
       ...ref,
@@ -515,7 +632,8 @@ export class BatchRunner {
       reason: `${error.name}: ${error.message}`,
       attempts,
     })
-    this.commitDone(payload, scope, record.offset)
+    if (!route.transactional) this.commitDone(payload, scope, record.offset)
+    return true
   }
 
   /** Marks everything up to `done` as consumed: kafkajs resolves it, and the offset after it is committed while the partition is still ours. */

@@ -33,6 +33,10 @@ export const ERROR_CODES = [
   'KAFKA_AUTH_FAILED',
   'GROUP_ACTIVE',
   'MIGRATION_INCOMPLETE',
+  /** A transaction of a transactional route was aborted (the broker failed it); its batch is retried. */
+  'TRANSACTION_FAILED',
+  /** Another producer took the partition's transactional id over: this one may no longer commit. */
+  'TRANSACTION_FENCED',
   // AWS
   'DEPLOY_FAILED',
   'AWS_FAILED',

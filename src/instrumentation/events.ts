@@ -26,6 +26,10 @@ export type ErrorType =
   /** A try to rejoin after a crash failed (the broker is still away); the next comes after a backoff. */
   | 'consumer.rejoin.error'
   | 'dead_letter_queue.dispatch.error'
+  /** A transactional route's transaction (or taking its partition over) failed and was aborted: the batch is tried again, uncounted. */
+  | 'consumer.transaction.error'
+  /** Another member's producer took a transactional route's partition over: this member's transaction was refused. */
+  | 'consumer.transaction.fenced'
   | 'lambda.invoke.error'
   | 'listener.error'
   | 'app.shutdown.timeout'
@@ -47,7 +51,8 @@ export interface EventPayloads {
   'rebalance.partitions_assigned': { group: string; partitions: { topic: string; partition: number }[] }
   'rebalance.partitions_revoked': { group: string; partitions: { topic: string; partition: number }[] }
   'dead_letter_queue.dispatched': PartitionRef & { offset: string; deadLetter: string; reason: string; attempts: number }
-  'offsets.committed': PartitionRef & { offset: string }
+  /** `records`: on a transactional route, how many records its transaction wrote with the offset. */
+  'offsets.committed': PartitionRef & { offset: string; records?: number }
   'lambda.invoke': PartitionRef & { functionName: string; messages: number; bytes: number }
   'lambda.invoked': PartitionRef & {
     functionName: string

@@ -1,6 +1,7 @@
 import type { RawRecord } from '../consumer/decode.js'
 import type { ConsumerContext, Message } from '../consumer/types.js'
 import type { Route } from '../manifest/types.js'
+import type { StagedRecord } from '../producer/staged.js'
 
 /** One batch of one partition, handed to a backend. */
 export interface InvokeRequest {
@@ -18,6 +19,8 @@ export interface InvokeResult {
   error?: Error
   /** True when the failure should not count as an attempt (throttling, network): back off and retry. */
   transient?: boolean
+  /** On a transactional route: what the handler published for the consumed part, written in the transaction that commits it. */
+  records?: StagedRecord[]
 }
 
 /** A backend that runs handlers: in this process, or as a Lambda function. */

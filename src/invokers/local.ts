@@ -2,8 +2,9 @@ import { type ConsumerContext, type ConsumerDefinition, isConsumerDefinition, ty
 import { KarafkaError } from '../errors/index.js'
 import { importAppModule } from '../loader/typescript.js'
 import type { Manifest, Route } from '../manifest/types.js'
-import type { ResponderMethods } from '../producer/responders.js'
-import type { Topology } from '../topology.js'
+import { createResponderSet, type ResponderMethods } from '../producer/responders.js'
+import type { RecordSender } from '../producer/sender.js'
+import { StagedSender } from '../producer/staged.js'
 import type { InvokeRequest, InvokeResult, Invoker } from './invoker.js'
 
 type AnyConsumerFn = (messages: Message[], ctx: ConsumerContext<unknown>) => Promise<void> | void
@@ -59,19 +60,21 @@ export async function loadHandlers(manifest: Manifest, routes: Route[]): Promise
   return definitions
 }
 
-/** Runs handlers in this process. `respondersFor` binds ctx.responders to the runtime's producer. */
-export function createLocalInvoker(
-  definitions: Map<string, ConsumerDefinition>,
-  respondersFor: (topology: Topology) => Record<string, ResponderMethods>,
-): Invoker {
+/**
+ * Runs handlers in this process, ctx.responders sending through `sender`. On a transactional
+ * route they stage what they publish instead, and the result carries it for the batch's
+ * transaction: everything after a success, what came before the last mark after a failure.
+ */
+export function createLocalInvoker(definitions: Map<string, ConsumerDefinition>, sender: RecordSender): Invoker {
   const responders = new Map<ConsumerDefinition, Record<string, ResponderMethods>>()
   return {
     async invoke({ route, messages, context }: InvokeRequest): Promise<InvokeResult> {
       const definition = definitions.get(`${route.group}/${route.topic}`)
       if (!definition) throw new KarafkaError('HANDLER_INVALID', `no handler loaded for ${route.group}/${route.topic}`)
-      let bound = responders.get(definition)
+      const staged = route.transactional ? new StagedSender() : undefined
+      let bound = staged ? createResponderSet(definition.topology, staged) : responders.get(definition)
       if (!bound) {
-        bound = respondersFor(definition.topology)
+        bound = createResponderSet(definition.topology, sender)
         responders.set(definition, bound)
       }
       let marked: string | undefined
@@ -80,14 +83,16 @@ export function createLocalInvoker(
         responders: bound,
         markAsConsumed: (message) => {
           marked = message.offset
+          staged?.mark()
         },
       }
       try {
         await (definition.fn as unknown as AnyConsumerFn)(messages, ctx)
-        return { consumed: messages.at(-1)?.offset }
+        return { consumed: messages.at(-1)?.offset, ...(staged ? { records: staged.all() } : {}) }
       } catch (error) {
         return {
           consumed: marked,
+          ...(staged ? { records: staged.upToMark() } : {}),
           error:
             error instanceof Error
               ? error

@@ -92,6 +92,11 @@ export const routeSchema = z.strictObject({
   retry: retrySchema.prefault({}),
   deadLetter: topicNameSchema.optional(),
   virtualPartitions: virtualPartitionsSchema.optional(),
+  /**
+   * Exactly-once consume -> produce: what the handler publishes through ctx.responders and the
+   * offsets past its batch are written in one Kafka transaction, so they appear together or not at all.
+   */
+  transactional: z.boolean().default(false),
 })
 
 export const consumerGroupSchema = z.strictObject({
@@ -100,6 +105,11 @@ export const consumerGroupSchema = z.strictObject({
   sessionTimeoutMs: z.int().min(6_000).max(3_600_000).default(30_000),
   /** How often members heartbeat, also while a handler runs. */
   heartbeatIntervalMs: z.int().min(100).max(60_000).default(3_000),
+  /**
+   * What the group's consumers read: read_committed (the default) hands over only records of
+   * committed transactions, so what an aborted transaction wrote never reaches a handler.
+   */
+  isolationLevel: z.enum(['read_committed', 'read_uncommitted']).default('read_committed'),
 })
 
 export const appSchema = z.strictObject({

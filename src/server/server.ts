@@ -10,7 +10,6 @@ import type { Manifest, Route } from '../manifest/types.js'
 import { startObservabilityServer } from '../observability/http.js'
 import { createMetrics } from '../observability/metrics.js'
 import { createProducerRuntime, type ProducerRuntime } from '../producer/producer-runtime.js'
-import { createResponderSet } from '../producer/responders.js'
 import { securityProblem } from '../retry/kafka-errors.js'
 import { lagReader, type PartitionLag } from '../topics/lag.js'
 import { loadTopology } from './load-topology.js'
@@ -155,7 +154,7 @@ function selectRoutes(manifest: Manifest, options: ServerOptions): Route[] {
 /** Local routes run in this process; lambda routes as Lambda functions. */
 async function createInvoker(manifest: Manifest, routes: Route[], producer: ProducerRuntime, monitor: Monitor): Promise<Invoker> {
   const localRoutes = routes.filter((r) => r.backend === 'local')
-  const local = createLocalInvoker(await loadHandlers(manifest, localRoutes), (topology) => createResponderSet(topology, producer.sender))
+  const local = createLocalInvoker(await loadHandlers(manifest, localRoutes), producer.sender)
   if (localRoutes.length === routes.length) return local
   if (!manifest.lambda)
     throw new KarafkaError('ARGUMENTS_INVALID', '--backend lambda needs the lambda block in karafka.yml', {

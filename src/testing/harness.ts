@@ -9,7 +9,6 @@ import { loadManifest } from '../manifest/load.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import { EVENT_NAME_HEADER, encodeEnvelope } from '../producer/envelope.js'
 import { partitionKeyOf } from '../producer/partition-key.js'
-import { createResponderSet } from '../producer/responders.js'
 import type { Delivery, OutgoingRecord, RecordSender } from '../producer/sender.js'
 import { validatePayload } from '../producer/validate.js'
 import type { Topology } from '../topology.js'
@@ -89,7 +88,7 @@ export class TestHarness {
     const definition = definitions.get(`${group}/${topic}`) as ConsumerDefinition
     assertFresh(this.manifest, definition.topology.fingerprint, `the generated code of ${group}/${topic}`)
     this.topology ??= definition.topology
-    const invoker = createLocalInvoker(definitions, (topology) => createResponderSet(topology, this.sender))
+    const invoker = createLocalInvoker(definitions, this.sender)
     const harness = this
     return {
       route,
@@ -126,6 +125,8 @@ export class TestHarness {
               })
             }),
           )
+          // A transactional route's handler staged what it published: the batch's transaction writes it, as the poller would.
+          for (const { topic: to, record } of results.flatMap((result) => result.records ?? [])) harness.capture(to, record)
           const progress = new WindowProgress(messages.map((m) => m.offset))
           for (const [i, { consumed: upTo }] of results.entries()) {
             if (upTo !== undefined) progress.add(groups[i]!.messages.filter((m) => BigInt(m.offset) <= BigInt(upTo)).map((m) => m.offset))

@@ -6,8 +6,8 @@ const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs']
 
 /**
  * Every route names a declared topic, a handler module inside the project, the lambda block
- * it needs, a dead-letter topic other than its own, and virtual partitions by a field its
- * topic's events have.
+ * it needs, a dead-letter topic other than its own, virtual partitions by a field its
+ * topic's events have, and transactions only where they can hold.
  */
 export function checkRoutes(raw: Record<string, unknown>, topics: Record<string, unknown>): RuleIssue[] {
   const issues: RuleIssue[] = []
@@ -58,6 +58,14 @@ export function checkRoutes(raw: Record<string, unknown>, topics: Record<string,
           at: 'value',
           message: `no event of topic "${topic}" has the field "${by}"`,
           hint: `name a field of its events (${Object.keys(events).join(', ')}), or use by: key; messages without the value all go to one virtual partition`,
+        })
+      }
+      if (route.transactional === true && isPlainObject(route.virtualPartitions)) {
+        issues.push({
+          path: [...routePath, 'transactional'],
+          at: 'key',
+          message: 'a transactional route cannot have virtualPartitions',
+          hint: 'virtual partitions finish messages out of offset order, and a transaction can only commit the offset below the first unfinished one together with what was published for everything before it; drop one of the two',
         })
       }
     }

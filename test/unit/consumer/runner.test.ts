@@ -34,6 +34,7 @@ function route(over: Partial<Route> = {}): Route {
     batch: { maxSize: 100, maxWaitMs: 50 },
     startFrom: 'earliest',
     retry: { attempts: 3, backoffMs: 10, maxBackoffMs: 40 },
+    transactional: false,
     ...over,
   }
 }

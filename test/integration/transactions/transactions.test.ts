@@ -1,0 +1,162 @@
+// Transactional routes on the real broker: what a handler publishes and the offset past its
+// batch commit together, through kafkajs transactions; a failure or a fenced producer leaves
+// nothing a read_committed reader can see.
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { KafkaTransactions } from '../../../src/consumer/transactions.js'
+import { createKafka } from '../../../src/kafka/client.js'
+import { createTestApp, type TestApp, waitFor } from '../../helpers/app.js'
+import { committedOffsets, readRecords, testBrokers, testKafka, uniqueName } from '../../helpers/kafka.js'
+
+/** A `jobs` topic whose handler publishes one `done` to `out` per job, through ctx.responders, on a transactional route. */
+function manifest(topic: string, out: string, group: string, route = '') {
+  return `app:
+  clientId: transactions-test
+  brokers: \${KAFKA_BROKERS}
+topics:
+  ${topic}:
+    key: id
+    events:
+      job: { id: string, n: integer }
+  ${out}:
+    key: id
+    events:
+      done: { id: string, n: integer }
+consumerGroups:
+  ${group}:
+    topics:
+      ${topic}: { handler: handlers/jobs.ts, transactional: true${route} }
+`
+}
+
+/** The handler: publishes done(n) for each job, runs `each` after publishing (m and ctx in scope), then marks the job consumed. */
+function publishingHandler(group: string, topic: string, out: string, each = ''): string {
+  return `import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
+  for (const m of messages) {
+    if (m.event !== 'job') continue
+    const delivery = await ctx.responders['${out}'].done({ id: m.payload.id, n: m.payload.n })
+    ;((globalThis as any).deliveries ??= []).push(delivery)
+    ${each}
+    ctx.markAsConsumed(m)
+  }
+})
+`
+}
+
+/** Every record of `topic` read with the given isolation, as the `n` of each `done`, after waiting for at least `count`. */
+async function doneNumbers(topic: string, count: number, readUncommitted = false): Promise<number[]> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('reader'), readUncommitted })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  const seen: number[] = []
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      seen.push((JSON.parse(message.value!.toString()) as { payload: { n: number } }).payload.n)
+    },
+  })
+  try {
+    await waitFor(`${count} records in ${topic}`, () => seen.length >= count, 15_000)
+    // Anything beyond `count` (a duplicate) has time to arrive too.
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+  } finally {
+    await consumer.disconnect()
+  }
+  return seen.sort((a, b) => a - b)
+}
+
+describe('transactional routes (real broker)', () => {
+  const apps: TestApp[] = []
+  after(() => Promise.all(apps.map((a) => a.remove())))
+
+  it("a batch's events and its offset commit together; a failure commits what came before the last mark, and nothing after it", async () => {
+    const [topic, out, group] = [uniqueName('jobs'), uniqueName('jobs.out'), uniqueName('tx')]
+    const app = await createTestApp('tx-batch', manifest(topic, out, group, ', retry: { attempts: 3, backoffMs: 20, maxBackoffMs: 20 }'), {
+      // The first try of job 5 fails after publishing done(5): that event must never appear twice.
+      'handlers/jobs.ts': publishingHandler(group, topic, out, "if (m.payload.n === 5 && ctx.attempt === 1) throw new Error('once')"),
+    })
+    apps.push(app)
+    for (let n = 1; n <= 10; n++) await app.generated.responders[topic].job({ id: 'k', n })
+    const server = await app.start()
+    await waitFor('the offset past job 10', async () => (await committedOffsets(group, topic))[0] === '10')
+    await server.stop()
+
+    const expected = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert.deepEqual(await doneNumbers(out, 10), expected, 'read_committed: each done exactly once')
+    // The failed try's done(5) was never written at all: read_uncommitted sees the same.
+    assert.deepEqual(await doneNumbers(out, 10, true), expected, 'read_uncommitted: nothing aborted was written')
+    const commits = app.events['offsets.committed']!
+    assert.deepEqual(
+      commits.map((c) => [c.offset, c.records]),
+      [
+        ['4', 4],
+        ['10', 6],
+      ],
+      'the marked jobs 1-4 with their 4 events, then the retry of 5-10 with 6',
+    )
+    assert.ok(
+      (globalThis as { deliveries?: { partition: number; offset: string }[] }).deliveries!.every(
+        (d) => d.partition === -1 && d.offset === '-1',
+      ),
+      'inside a transactional route a responder resolves before the record is written: partition and offset unknown (-1)',
+    )
+  })
+
+  it("a dead-lettered message's record and the offset past it commit in one transaction, with the events before it", async () => {
+    const [topic, out, group] = [uniqueName('jobs'), uniqueName('jobs.out'), uniqueName('tx')]
+    const dlq = `${topic}.dlq`
+    const app = await createTestApp(
+      'tx-dlq',
+      manifest(topic, out, group, `, retry: { attempts: 1, backoffMs: 10, maxBackoffMs: 10 }, deadLetter: ${dlq}`),
+      { 'handlers/jobs.ts': publishingHandler(group, topic, out, "if (m.payload.n === 3) throw new TypeError('poison')") },
+    )
+    apps.push(app)
+    for (let n = 1; n <= 5; n++) await app.generated.responders[topic].job({ id: 'k', n })
+    const server = await app.start()
+    await waitFor('the offset past job 5', async () => (await committedOffsets(group, topic))[0] === '5')
+    await server.stop()
+
+    assert.deepEqual(await doneNumbers(out, 4), [1, 2, 4, 5], 'done(3) was published in the failed call only: never written')
+    const [letter] = await readRecords(dlq, 1)
+    assert.equal(letter!.headers.source_offset, '2')
+    assert.equal(letter!.headers.error_class, 'TypeError')
+    assert.deepEqual(
+      app.events['offsets.committed']!.map((c) => [c.offset, c.records]),
+      [
+        ['3', 3],
+        ['5', 2],
+      ],
+      'one transaction: done(1), done(2) and the dead letter with the offset past job 3; then jobs 4 and 5',
+    )
+  })
+
+  it('a producer fenced by a newer owner of the partition commits nothing: not its records, not its offset', async () => {
+    const [topic, out, group] = [uniqueName('jobs'), uniqueName('jobs.out'), uniqueName('tx')]
+    const app = await createTestApp('tx-fence', manifest(topic, out, group), {
+      'handlers/jobs.ts': publishingHandler(group, topic, out),
+    })
+    apps.push(app)
+    const kafka = createKafka({ ...app.manifest.app, brokers: testBrokers() })
+    const zombie = new KafkaTransactions({ kafka, group })
+    const owner = new KafkaTransactions({ kafka, group })
+    const done = (n: number) => ({
+      topic: out,
+      record: { key: 'k', value: JSON.stringify({ event_name: 'done', payload: { id: 'k', n } }), headers: { event_name: 'done' } },
+    })
+    try {
+      assert.equal(await zombie.claim(topic, 0), undefined, 'no offset committed yet')
+      await zombie.commit(topic, 0, [done(1)], '1')
+      assert.equal(await owner.claim(topic, 0), '1', "the new owner starts where the zombie's last transaction left off")
+      await assert.rejects(zombie.commit(topic, 0, [done(2)], '2'), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'TRANSACTION_FENCED', error.message)
+        return true
+      })
+      assert.deepEqual(await committedOffsets(group, topic), { 0: '1' }, "the fenced producer's offset did not commit")
+      await owner.commit(topic, 0, [done(20)], '2')
+    } finally {
+      await Promise.all([zombie.close(), owner.close()])
+    }
+    assert.deepEqual(await doneNumbers(out, 2), [1, 20], 'read_committed: what the owners committed, not what the zombie tried')
+    assert.deepEqual(await committedOffsets(group, topic), { 0: '2' })
+  })
+})
