@@ -8,12 +8,15 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs'
 import { z } from 'zod'
 import { BatchRunner } from '../../../src/consumer/runner.js'
+import type { TransactionalWriter } from '../../../src/consumer/transactions.js'
 import { stableHash } from '../../../src/consumer/virtual-partitions.js'
+import { KarafkaError } from '../../../src/errors/index.js'
 import type { EventName, EventPayloads } from '../../../src/instrumentation/events.js'
 import { Monitor } from '../../../src/instrumentation/monitor.js'
 import type { InvokeRequest, InvokeResult } from '../../../src/invokers/invoker.js'
 import type { Route } from '../../../src/manifest/types.js'
 import type { OutgoingRecord } from '../../../src/producer/sender.js'
+import type { StagedRecord } from '../../../src/producer/staged.js'
 import type { Topology } from '../../../src/topology.js'
 
 const TOPIC = 'jobs'
@@ -60,6 +63,7 @@ function harness(
     commitFailures?: number
     heartbeat?: () => Promise<void>
     keyOf?: (n: number) => string
+    transactions?: TransactionalWriter
   } = {},
 ) {
   const calls: { offsets: string[]; attempt: number; virtualPartition?: number }[] = []
@@ -106,6 +110,7 @@ function harness(
     epoch: () => epoch,
     heartbeatIntervalMs: 5,
     shutdownSignal: shutdown.signal,
+    ...(options.transactions ? { transactions: options.transactions } : {}),
   })
   const all = messages(values, options.keyOf)
   // Like kafkajs, the next batch starts where the runner last sought to.
@@ -651,3 +656,173 @@ describe('virtual partitions (fake consumer)', { timeout: 10_000 }, () => {
 function stableBucket(key: string): number {
   return stableHash(key) % 4
 }
+
+/**
+ * A fake of the Kafka transactions: claims answer `committed`; commits record what they wrote
+ * (`topic:key` of each record) and the offset, and the first `failures` of them throw `failWith`.
+ */
+function fakeTransactions(options: { committed?: string; failures?: number; failWith?: 'TRANSACTION_FAILED' | 'TRANSACTION_FENCED' } = {}) {
+  let failures = options.failures ?? 0
+  const claims: string[] = []
+  const commits: { offset: string; records: string[] }[] = []
+  const writer: TransactionalWriter = {
+    claim: async (topic, partition) => {
+      claims.push(`${topic}/${partition}`)
+      return options.committed
+    },
+    commit: async (_topic, _partition, records, offset) => {
+      if (failures-- > 0) throw new KarafkaError(options.failWith ?? 'TRANSACTION_FAILED', 'the broker said no')
+      commits.push({ offset, records: records.map((r) => `${r.topic}:${r.record.key}`) })
+    },
+    release: () => {},
+    close: async () => {},
+  }
+  return { writer, claims, commits }
+}
+
+/** A handler of a transactional route: stages out:<offset> per message and marks it; throws at the offsets in `failAt` (after staging). */
+function staging(failAt: string[] = []) {
+  return async (r: InvokeRequest): Promise<InvokeResult> => {
+    const records: StagedRecord[] = []
+    let marked: { consumed: string; staged: number } | undefined
+    for (const m of r.messages) {
+      records.push({ topic: 'out', record: { key: m.offset, value: 'v' } })
+      if (failAt.includes(m.offset))
+        return { consumed: marked?.consumed, records: records.slice(0, marked?.staged ?? 0), error: new TypeError(`fails at ${m.offset}`) }
+      marked = { consumed: m.offset, staged: records.length }
+    }
+    return { consumed: r.messages.at(-1)?.offset, records }
+  }
+}
+
+describe('transactional routes (fake consumer and transactions)', { timeout: 10_000 }, () => {
+  const transactional = { transactional: true, batch: { maxSize: 2, maxWaitMs: 50 } }
+
+  it('claims the partition once per group generation, then writes each chunk with the offset past it in one transaction, never through the plain commit', async () => {
+    const tx = fakeTransactions()
+    const t = harness([1, 2, 3], { route: transactional, transactions: tx.writer, invoke: staging() })
+    await t.run()
+    assert.deepEqual(tx.claims, ['jobs/0'])
+    assert.deepEqual(tx.commits, [
+      { offset: '2', records: ['out:0', 'out:1'] },
+      { offset: '3', records: ['out:2'] },
+    ])
+    assert.deepEqual(t.commits, [], 'no offset commit outside a transaction')
+    assert.deepEqual(t.resolved, ['1', '2'], 'kafkajs moves on past what the transactions committed')
+    await t.run()
+    assert.deepEqual(tx.claims, ['jobs/0'], 'the same generation: no second claim')
+    t.rebalance()
+    await t.run()
+    assert.deepEqual(tx.claims, ['jobs/0', 'jobs/0'], 'a new generation claims again: someone else may have owned it meanwhile')
+  })
+
+  it('when the group committed further than the batch begins (an earlier owner got there), the batch is fetched again from there', async () => {
+    const tx = fakeTransactions({ committed: '2' })
+    const t = harness([1, 2, 3], { route: transactional, transactions: tx.writer, invoke: staging() })
+    await t.run()
+    assert.equal(t.calls.length, 0, 'nothing handled from the stale position')
+    assert.deepEqual(t.seeks, ['2'])
+    await t.run()
+    assert.deepEqual(
+      t.calls.map((c) => c.offsets),
+      [['2']],
+    )
+    assert.deepEqual(tx.commits, [{ offset: '3', records: ['out:2'] }])
+  })
+
+  it("a handler failure writes what it published before its last mark with that mark's offset; what came after is dropped and retried", async () => {
+    const tx = fakeTransactions()
+    const t = harness([1, 2, 3, 4], {
+      route: { ...transactional, batch: { maxSize: 10, maxWaitMs: 50 } },
+      transactions: tx.writer,
+      invoke: async (r) => (r.context.attempt === 1 ? staging(['2'])(r) : staging()(r)),
+    })
+    await t.run()
+    assert.deepEqual(tx.commits, [{ offset: '2', records: ['out:0', 'out:1'] }])
+    assert.deepEqual(t.seeks, ['2'])
+    await t.run()
+    assert.deepEqual(tx.commits.at(-1), { offset: '4', records: ['out:2', 'out:3'] }, 'the retry writes out:2 once')
+  })
+
+  it('a dead letter, what was published before it and the offset past it go in one transaction; the dead-letter topic is not written outside it', async () => {
+    const tx = fakeTransactions()
+    const t = harness([1, 2, 3], {
+      route: {
+        ...transactional,
+        batch: { maxSize: 10, maxWaitMs: 50 },
+        retry: { attempts: 1, backoffMs: 10, maxBackoffMs: 10 },
+        deadLetter: 'jobs.dlq',
+      },
+      transactions: tx.writer,
+      invoke: staging(['1']),
+    })
+    await t.run()
+    assert.deepEqual(tx.commits, [
+      { offset: '2', records: ['out:0', 'jobs.dlq:k'] },
+      { offset: '3', records: ['out:2'] },
+    ])
+    assert.deepEqual(t.deadLetters, [], 'the plain sender sent nothing')
+    assert.equal(t.events['dead_letter_queue.dispatched']?.[0]?.offset, '1')
+  })
+
+  it('an invalid message is dead-lettered in a transaction of its own, with the offset past it', async () => {
+    const tx = fakeTransactions()
+    const t = harness([1, 'not json', 3], {
+      route: { ...transactional, deadLetter: 'jobs.dlq' },
+      transactions: tx.writer,
+      invoke: staging(),
+    })
+    await t.run()
+    assert.deepEqual(tx.commits, [
+      { offset: '1', records: ['out:0'] },
+      { offset: '2', records: ['jobs.dlq:k'] },
+      { offset: '3', records: ['out:2'] },
+    ])
+  })
+
+  it('a transaction the broker fails is retried from the chunk, no attempt counted, on a partition claimed anew', async () => {
+    const tx = fakeTransactions({ failures: 1 })
+    const t = harness([1, 2], { route: transactional, transactions: tx.writer, invoke: staging() })
+    await t.run()
+    assert.deepEqual(tx.commits, [])
+    assert.deepEqual(t.seeks, ['0'])
+    assert.deepEqual(
+      t.events['error.occurred']!.map((e) => [e.type, e.transient]),
+      [['consumer.transaction.error', true]],
+    )
+    assert.deepEqual(
+      t.events['consumer.consuming.retry']!.map((r) => [r.offset, r.backoffMs]),
+      [['0', 10]],
+      "after the route's backoff",
+    )
+    await t.run()
+    assert.deepEqual(
+      t.calls.map((c) => [c.offsets[0], c.attempt]),
+      [
+        ['0', 1],
+        ['0', 1],
+      ],
+      'the same attempt again: the handler did not fail',
+    )
+    assert.deepEqual(tx.claims, ['jobs/0', 'jobs/0'])
+    assert.deepEqual(tx.commits, [{ offset: '2', records: ['out:0', 'out:1'] }])
+  })
+
+  it('a fenced member commits nothing and waits two heartbeats for the rebalance that takes the partition', async () => {
+    const tx = fakeTransactions({ failures: 1, failWith: 'TRANSACTION_FENCED' })
+    const t = harness([1, 2], {
+      route: { ...transactional, retry: { attempts: 3, backoffMs: 30, maxBackoffMs: 30 } },
+      transactions: tx.writer,
+      invoke: staging(),
+    })
+    await t.run()
+    assert.deepEqual(tx.commits, [])
+    assert.deepEqual(t.resolved, [])
+    assert.equal(t.events['error.occurred']![0]!.type, 'consumer.transaction.fenced')
+    assert.deepEqual(
+      t.events['consumer.consuming.retry']!.map((r) => [r.offset, r.backoffMs]),
+      [['0', 10]],
+      'two heartbeats (5 ms each), not the route backoff',
+    )
+  })
+})
