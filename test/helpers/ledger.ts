@@ -45,6 +45,55 @@ export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
 `
 }
 
+/**
+ * A handler that publishes an echo `{ id, seq }` of every tick to `out` through ctx.responders
+ * (its responder method `method`), awaiting the batch's sends together.
+ */
+export function echoHandler(group: string, topic: string, out: string, method: string): string {
+  return `import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
+  const sends = []
+  for (const [index, m] of messages.entries()) {
+    if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5))
+    if (m.event === 'tick') sends.push(ctx.responders['${out}'].${method}({ id: m.payload.id, seq: m.payload.seq }))
+  }
+  await Promise.all(sends)
+})
+`
+}
+
+/**
+ * Every echo in `topic` as a read_committed reader sees it, as ledger entries of one runner (so
+ * that checkLedger's order check asks for each key's echoes in sequence, once each). Reads until
+ * at least `minimum` arrived and nothing more came for a second.
+ */
+export async function readEchoes(topic: string, minimum: number, timeoutMs = 60_000): Promise<LedgerEntry[]> {
+  const consumer = testKafka().consumer({ groupId: `echoes-${process.pid}-${Date.now()}` })
+  const entries: LedgerEntry[] = []
+  let lastAt = Date.now()
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        const { payload } = JSON.parse(message.value!.toString()) as { payload: { id: string; seq: number } }
+        entries.push({ runner: 'out', partition: batch.partition, offset: Number(message.offset), key: payload.id, seq: payload.seq })
+      }
+      lastAt = Date.now()
+    },
+  })
+  try {
+    const deadline = Date.now() + timeoutMs
+    while (entries.length < minimum || Date.now() - lastAt < 1_000) {
+      if (Date.now() > deadline) throw new Error(`only ${entries.length} of at least ${minimum} echoes in ${topic} after ${timeoutMs} ms`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  } finally {
+    await consumer.disconnect()
+  }
+  return entries
+}
+
 export function readLedger(file: string): LedgerEntry[] {
   if (!existsSync(file)) return []
   const entries: LedgerEntry[] = []

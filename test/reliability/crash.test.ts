@@ -1,8 +1,11 @@
 // Crash: `karafka server` is killed with SIGKILL at random moments while messages flow, and
-// started again each time. Two groups read the topic in the same server: one plainly, one with
-// virtual partitions. After the last restart every message has been handled at least once by
-// each, each runner saw each key's sequence in order, and the duplicates stay within what the
-// killed runners had in flight. KARAFKA_SOAK=1 runs the long form; KARAFKA_SEED repeats a run.
+// started again each time. Four groups read the topic in the same server: one plainly, one with
+// virtual partitions, and two that publish an echo of every message through ctx.responders, one
+// of them on a transactional route. After the last restart every message has been handled at
+// least once by each, each runner saw each key's sequence in order, and the duplicates stay
+// within what the killed runners had in flight; a read_committed reader sees every echo of the
+// transactional route exactly once and in order, and the plain route's echoes at least once.
+// KARAFKA_SOAK=1 runs the long form; KARAFKA_SEED repeats a run.
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
@@ -11,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createTestApp, type TestApp, waitFor } from '../helpers/app.js'
 import { BIN } from '../helpers/cli.js'
 import { uniqueName } from '../helpers/kafka.js'
-import { checkLedger, groupLag, ledgerHandler, readLedger, SequenceSource, seeded } from '../helpers/ledger.js'
+import { checkLedger, echoHandler, groupLag, ledgerHandler, readEchoes, readLedger, SequenceSource, seeded } from '../helpers/ledger.js'
 
 const SOAK = process.env.KARAFKA_SOAK === '1'
 const MESSAGES = SOAK ? 100_000 : 20_000
@@ -60,6 +63,15 @@ describe(`crash: SIGKILL ${KILLS} times while ${MESSAGES} messages flow (seed ${
   it('loses nothing, keeps each key in order within a run, and bounds the duplicates', async (t) => {
     const random = seeded(SEED)
     const [topic, group, vpGroup] = [uniqueName('crash'), uniqueName('crash-group'), uniqueName('crash-vp')]
+    const [echoGroup, txGroup] = [uniqueName('crash-echo'), uniqueName('crash-tx')]
+    const [echoes, txEchoes] = [`${topic}.echo`, `${topic}.tx-echo`]
+    // An output topic per echoing route; event names differ, since generated type names are shared by all topics.
+    const echo = (name: string, event: string) => `  ${name}:
+    partitions: ${PARTITIONS}
+    key: id
+    events:
+      ${event}: { id: string, seq: integer }
+`
     app = await createTestApp(
       'crash',
       `app:
@@ -71,7 +83,7 @@ topics:
     key: id
     events:
       tick: { id: string, seq: integer }
-consumerGroups:
+${echo(echoes, 'echo')}${echo(txEchoes, 'tx_echo')}consumerGroups:
   ${group}:
     sessionTimeoutMs: 6000
     heartbeatIntervalMs: 1000
@@ -82,6 +94,16 @@ consumerGroups:
     heartbeatIntervalMs: 1000
     topics:
       ${topic}: { handler: handlers/ledger-vp.ts, batch: { maxSize: ${VP.maxSize} }, virtualPartitions: { max: ${VP.max} } }
+  ${echoGroup}:
+    sessionTimeoutMs: 6000
+    heartbeatIntervalMs: 1000
+    topics:
+      ${topic}: { handler: handlers/echo.ts, batch: { maxSize: ${MAX_SIZE} } }
+  ${txGroup}:
+    sessionTimeoutMs: 6000
+    heartbeatIntervalMs: 1000
+    topics:
+      ${topic}: { handler: handlers/tx-echo.ts, batch: { maxSize: ${MAX_SIZE} }, transactional: true }
 `,
       {
         'handlers/ledger.ts': ledgerHandler(group, topic, {
@@ -91,6 +113,8 @@ consumerGroups:
           fileEnv: 'LEDGER_VP',
           perMessage: 'if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5))',
         }),
+        'handlers/echo.ts': echoHandler(echoGroup, topic, echoes, 'echo'),
+        'handlers/tx-echo.ts': echoHandler(txGroup, topic, txEchoes, 'txEcho'),
       },
     )
     const ledger = path.join(app.dir, 'ledger.log')
@@ -137,7 +161,10 @@ consumerGroups:
     const started = Date.now()
     await waitFor(
       'the last run to catch up',
-      async () => (await groupLag(group, topic)) === 0 && (await groupLag(vpGroup, topic)) === 0,
+      async () => {
+        for (const g of [group, vpGroup, echoGroup, txGroup]) if ((await groupLag(g, topic)) !== 0) return false
+        return true
+      },
       SOAK ? 300_000 : 120_000,
     )
     const catchUpMs = Date.now() - started
@@ -146,12 +173,23 @@ consumerGroups:
 
     const check = checkLedger(readLedger(ledger), source.produced)
     const vpCheck = checkLedger(readLedger(`${ledger}.vp`), source.produced)
+    const echoCheck = checkLedger(await readEchoes(echoes, source.total), source.produced)
+    const txCheck = checkLedger(await readEchoes(txEchoes, source.total), source.produced)
     const bound = KILLS * PARTITIONS * 3 * MAX_SIZE
     // A killed run leaves at most its window per partition handled but not committed, and the previous window's last commit in flight.
     const vpBound = KILLS * PARTITIONS * 2 * VP.maxSize * VP.max * VP.windowBatches
     t.diagnostic(
-      `crash: ${check.produced} produced, ${check.handled} handled, ${check.unique} unique, ${check.duplicates} duplicates over ${KILLS} kills (bound ${bound}); with virtual partitions (max ${VP.max}): ${vpCheck.handled} handled, ${vpCheck.unique} unique, ${vpCheck.duplicates} duplicates (bound ${vpBound}); time to first message after a restart: ${recoveries.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s; last run caught up in ${(catchUpMs / 1000).toFixed(1)} s; seed ${SEED}`,
+      `crash: ${check.produced} produced, ${check.handled} handled, ${check.unique} unique, ${check.duplicates} duplicates over ${KILLS} kills (bound ${bound}); with virtual partitions (max ${VP.max}): ${vpCheck.handled} handled, ${vpCheck.unique} unique, ${vpCheck.duplicates} duplicates (bound ${vpBound}); time to first message after a restart: ${recoveries.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s; last run caught up in ${(catchUpMs / 1000).toFixed(1)} s; echoes published (read_committed): plain route ${echoCheck.handled} for ${echoCheck.unique} messages (${echoCheck.duplicates} duplicates), transactional route ${txCheck.handled} (${txCheck.duplicates} duplicates); seed ${SEED}`,
     )
+    for (const [name, result] of [
+      ['echoes of the plain route', echoCheck],
+      ['echoes of the transactional route', txCheck],
+    ] as const) {
+      assert.deepEqual(result.lost, [], `${name}: every message's echo is there`)
+      assert.equal(result.unique, result.produced, name)
+    }
+    assert.equal(txCheck.duplicates, 0, 'the transactional route published every echo exactly once')
+    assert.deepEqual(txCheck.outOfOrder, [], "a read_committed reader sees each key's echoes in order, once each")
     for (const [name, result, limit] of [
       ['plain', check, bound],
       ['virtual partitions', vpCheck, vpBound],

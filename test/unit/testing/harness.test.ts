@@ -3,7 +3,9 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createTestHarness } from 'karafka-ts/testing'
+import { runCodegen } from '../../../generator/main.js'
 import { KarafkaError } from '../../../src/errors/index.js'
+import { tempProject } from '../../helpers/project.js'
 
 const manifest = fileURLToPath(new URL('../../../karafka.yml', import.meta.url))
 
@@ -78,5 +80,46 @@ describe('karafka-ts/testing on the example app (no broker)', () => {
       assert.equal(new Set(offsets.map((o) => batchOf.get(o))).size, 1, `customer c-${c} in one virtual partition`)
     }
     assert.equal(t.producedMessages.length, 36, 'one invoice per order')
+  })
+
+  it('on a transactional route, lists what a batch published only when it counts as consumed: all of it, or what came before the last mark', async () => {
+    const project = tempProject({
+      'karafka.yml': `app: { clientId: tx, brokers: 127.0.0.1:9092 }
+topics:
+  jobs: { key: id, events: { job: { id: string, n: integer } } }
+  done: { key: id, events: { done: { id: string, n: integer } } }
+consumerGroups:
+  g:
+    topics:
+      jobs: { handler: handlers/jobs.ts, transactional: true }
+`,
+      'handlers/jobs.ts': `import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('g', 'jobs', async (messages, ctx) => {
+  for (const m of messages) {
+    if (m.event !== 'job') continue
+    const delivery = await ctx.responders.done.done({ id: m.payload.id, n: m.payload.n })
+    if (delivery.offset !== '-1') throw new Error('a staged record has no offset yet')
+    if (m.payload.n === 3 && ctx.attempt === 1) throw new Error('fails after publishing done(3)')
+    ctx.markAsConsumed(m)
+  }
+})
+`,
+    })
+    try {
+      runCodegen({ manifestPath: path.join(project.dir, 'karafka.yml'), cwd: project.dir })
+      const t = createTestHarness({ manifest: path.join(project.dir, 'karafka.yml') })
+      const consumer = await t.consumerFor('g', 'jobs')
+      for (const n of [1, 2, 3, 4]) t.produce('jobs', 'job', { id: 'k', n })
+      const failed = await consumer.consume()
+      assert.equal(failed.error?.message, 'fails after publishing done(3)')
+      assert.equal(failed.consumed, '1')
+      assert.deepEqual(
+        t.producedMessages.map((m) => (m.payload as { n: number }).n),
+        [1, 2],
+        'done(3) was published after the last mark of a failed batch: it never counts',
+      )
+    } finally {
+      project.remove()
+    }
   })
 })
