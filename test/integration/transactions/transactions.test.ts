@@ -2,14 +2,18 @@
 // batch commit together, through kafkajs transactions; a failure or a fenced producer leaves
 // nothing a read_committed reader can see.
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { KafkaTransactions } from '../../../src/consumer/transactions.js'
 import { createKafka } from '../../../src/kafka/client.js'
 import { createTestApp, type TestApp, waitFor } from '../../helpers/app.js'
+import { BIN } from '../../helpers/cli.js'
 import { committedOffsets, readRecords, testBrokers, testKafka, uniqueName } from '../../helpers/kafka.js'
 
 /** A `jobs` topic whose handler publishes one `done` to `out` per job, through ctx.responders, on a transactional route. */
-function manifest(topic: string, out: string, group: string, route = '') {
+function manifest(topic: string, out: string, group: string, route = '', groupSettings = '') {
   return `app:
   clientId: transactions-test
   brokers: \${KAFKA_BROKERS}
@@ -24,7 +28,7 @@ topics:
       done: { id: string, n: integer }
 consumerGroups:
   ${group}:
-    topics:
+${groupSettings}    topics:
       ${topic}: { handler: handlers/jobs.ts, transactional: true${route} }
 `
 }
@@ -65,7 +69,7 @@ async function doneNumbers(topic: string, count: number, readUncommitted = false
   return seen.sort((a, b) => a - b)
 }
 
-describe('transactional routes (real broker)', () => {
+describe('transactional routes (real broker)', { concurrency: true }, () => {
   const apps: TestApp[] = []
   after(() => Promise.all(apps.map((a) => a.remove())))
 
@@ -158,5 +162,68 @@ describe('transactional routes (real broker)', () => {
     }
     assert.deepEqual(await doneNumbers(out, 2), [1, 20], 'read_committed: what the owners committed, not what the zombie tried')
     assert.deepEqual(await committedOffsets(group, topic), { 0: '2' })
+  })
+
+  it('a zombie (a poller frozen past its session, then thawed) cannot commit: its batch was handled by the new owner, and is published once', async () => {
+    const [topic, out, group] = [uniqueName('jobs'), uniqueName('jobs.out'), uniqueName('tx')]
+    const app = await createTestApp(
+      'tx-zombie',
+      manifest(topic, out, group, '', '    sessionTimeoutMs: 6000\n    heartbeatIntervalMs: 2000\n'),
+      {
+        // While the file "hold" exists, the handler says so and waits for "release" before it publishes.
+        'handlers/jobs.ts': publishingHandler(group, topic, out).replace(
+          'async (messages, ctx) => {',
+          `async (messages, ctx) => {
+  const { existsSync, writeFileSync } = await import('node:fs')
+  if (existsSync(process.env.HOLD!)) {
+    writeFileSync(process.env.HOLDING!, 'yes')
+    while (!existsSync(process.env.RELEASE!)) await new Promise((resolve) => setTimeout(resolve, 10))
+  }`,
+        ),
+      },
+    )
+    apps.push(app)
+    const [hold, holding, release] = ['hold', 'holding', 'release'].map((name) => path.join(app.dir, name)) as [string, string, string]
+    process.env.HOLD = hold
+    process.env.HOLDING = holding
+    process.env.RELEASE = release
+    for (let n = 1; n <= 5; n++) await app.generated.responders[topic].job({ id: 'k', n })
+    writeFileSync(hold, '')
+    const zombie = spawn(process.execPath, [BIN, 'server', '--manifest', path.join(app.dir, 'karafka.yml')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KARAFKA_LOG_LEVEL: 'info' },
+    })
+    let output = ''
+    zombie.stdout.on('data', (chunk: Buffer) => (output += chunk))
+    zombie.stderr.on('data', (chunk: Buffer) => (output += chunk))
+    const exited = new Promise((resolve) => zombie.on('exit', resolve))
+    try {
+      await waitFor('the first poller to hold its batch', () => existsSync(holding), 30_000)
+      zombie.kill('SIGSTOP')
+      rmSync(hold)
+      // The new owner joins once the frozen one's session has expired, takes the partition over and handles the batch.
+      const owner = await app.start()
+      await waitFor('the new owner to commit past job 5', async () => (await committedOffsets(group, topic))[0] === '5', 30_000)
+      writeFileSync(release, '')
+      zombie.kill('SIGCONT')
+      await waitFor(
+        "the thawed poller's commit to be refused",
+        () => /consumer\.transaction\.fenced|PARTITION_REVOKED|partition revoked/.test(output),
+        30_000,
+      )
+      for (let n = 6; n <= 7; n++) await app.generated.responders[topic].job({ id: 'k', n })
+      await waitFor('the owner to commit past job 7', async () => (await committedOffsets(group, topic))[0] === '7', 30_000)
+      await owner.stop()
+    } finally {
+      zombie.kill('SIGCONT')
+      zombie.kill('SIGTERM')
+      await exited
+    }
+    assert.deepEqual(await doneNumbers(out, 7), [1, 2, 3, 4, 5, 6, 7], `each job published once; the zombie said:\n${output}`)
+    assert.match(
+      output,
+      /consumer\.transaction\.fenced: .*another producer took the partition over/,
+      'the zombie tried to commit and was refused',
+    )
   })
 })
