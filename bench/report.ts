@@ -75,6 +75,19 @@ export function markdownReport(r: BenchResults): string {
           '',
         ]
       : []),
+    ...(r.transactions
+      ? [
+          `## Exactly-once: a route publishing one event per message, with and without \`transactional: true\` (${n(r.transactions.messages)} messages, ${r.transactions.partitions} partitions, offsets committed)`,
+          '',
+          '| batch.maxSize | plain route, messages/s | transactional route, messages/s | transactions | ratio |',
+          '| --- | --- | --- | --- | --- |',
+          ...r.transactions.rows.map(
+            (row) =>
+              `| ${row.batchMaxSize} | ${n(row.plainMsgPerSec)} | ${n(row.transactionalMsgPerSec)} | ${n(row.transactions)} | **${row.ratio.toFixed(2)}** |`,
+          ),
+          '',
+        ]
+      : []),
     '## Codegen (`karafka codegen` in a fresh process, 4 events a topic, median of runs)',
     '',
     '| topics | cold, in the run | cold, wall | nothing changed, in the run | nothing changed, wall | files written cold / unchanged |',

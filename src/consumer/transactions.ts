@@ -2,6 +2,7 @@ import type { Admin, Kafka, Producer, Transaction } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
 import { OrderedSender } from '../producer/sender.js'
 import type { StagedRecord } from '../producer/staged.js'
+import { retry } from '../retry/backoff.js'
 import { causeChain } from '../retry/kafka-errors.js'
 
 /** What the runner needs for a transactional route: take a partition over, and commit a batch's records with its offset. */
@@ -30,6 +31,17 @@ interface PartitionProducer {
   sender: OrderedSender
   transaction: Transaction | undefined
 }
+
+/**
+ * Right after a commit, the coordinator answers the next transaction's first request with
+ * CONCURRENT_TRANSACTIONS until the previous one's markers are written (a few ms here). kafkajs
+ * retries it after its usual 300 ms; Kafka's Java producer after 20 ms. Short retries keep
+ * back-to-back transactions of a partition from waiting for nothing (3.7x the throughput at
+ * batches of 10 in the bench).
+ */
+const CONCURRENT_RETRY = { initialRetryTime: 10, maxRetryTime: 1_000, retries: Number.MAX_SAFE_INTEGER }
+
+const isConcurrent = (error: unknown) => causeChain(error).some((e) => (e as { type?: unknown } | null)?.type === 'CONCURRENT_TRANSACTIONS')
 
 /**
  * The transactional id of a partition of a group: one owner at a time, so a new owner's
@@ -66,6 +78,7 @@ export class KafkaTransactions implements TransactionalWriter {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: this.options.transactionTimeoutMs ?? 60_000,
+      retry: CONCURRENT_RETRY,
     })
     const entry: PartitionProducer = {
       producer: producer.connect().then(() => producer),
@@ -101,7 +114,15 @@ export class KafkaTransactions implements TransactionalWriter {
       transaction = await (await entry.producer).transaction()
       entry.transaction = transaction
       await Promise.all(records.map(({ topic: to, record }) => entry.sender.send(to, record)))
-      await transaction.sendOffsets({ consumerGroupId: this.options.group, topics: [{ topic, partitions: [{ partition, offset }] }] })
+      // With nothing sent before it, AddOffsetsToTxn meets the previous transaction still completing, and kafkajs does not retry that.
+      await retry(
+        () => transaction!.sendOffsets({ consumerGroupId: this.options.group, topics: [{ topic, partitions: [{ partition, offset }] }] }),
+        {
+          policy: { initialMs: CONCURRENT_RETRY.initialRetryTime, maxMs: CONCURRENT_RETRY.maxRetryTime },
+          tries: 30,
+          isRetriable: isConcurrent,
+        },
+      )
       await transaction.commit()
     } catch (error) {
       await transaction?.abort().catch(() => {}) // a fenced producer cannot abort either; the broker ends its transaction

@@ -106,6 +106,26 @@ describe('transactional routes (real broker)', { concurrency: true }, () => {
     )
   })
 
+  it('back-to-back transactions that carry only offsets commit without a failure (the coordinator is still completing the previous one)', async () => {
+    const [topic, out, group] = [uniqueName('jobs'), uniqueName('jobs.out'), uniqueName('tx')]
+    const app = await createTestApp('tx-offsets-only', manifest(topic, out, group, ', batch: { maxSize: 1 }'), {
+      'handlers/jobs.ts': `import { defineConsumer } from '../generated/karafka.js'
+export default defineConsumer('${group}', '${topic}', async () => {})
+`,
+    })
+    apps.push(app)
+    for (let n = 1; n <= 20; n++) await app.generated.responders[topic].job({ id: 'k', n })
+    const server = await app.start()
+    await waitFor('the offset past job 20', async () => (await committedOffsets(group, topic))[0] === '20')
+    await server.stop()
+    const failures = (app.events['error.occurred'] ?? []).filter((e) => e.type.startsWith('consumer.'))
+    assert.deepEqual(
+      failures.map((e) => `${e.type}: ${e.error.message}`),
+      [],
+    )
+    assert.equal(app.events['offsets.committed']!.length, 20, 'one transaction per message')
+  })
+
   it("a dead-lettered message's record and the offset past it commit in one transaction, with the events before it", async () => {
     const [topic, out, group] = [uniqueName('jobs'), uniqueName('jobs.out'), uniqueName('tx')]
     const dlq = `${topic}.dlq`
