@@ -39,7 +39,8 @@ export function banner(manifest: Manifest): string {
     )
   }
   for (const [group, routes] of Object.entries(manifest.consumerGroups)) {
-    lines.push('', `Consumer group ${group}`)
+    const isolation = manifest.groupSettings[group]?.isolationLevel === 'read_uncommitted' ? ' (reads read_uncommitted)' : ''
+    lines.push('', `Consumer group ${group}${isolation}`)
     for (const route of routes) lines.push(...describeRoute(route, manifest))
   }
   lines.push('', 'Topics')
@@ -68,6 +69,9 @@ function describeRoute(route: Route, manifest: Manifest): string[] {
       : []),
     `    retry ${retry.attempts} attempts, backoff ${retry.backoffMs} ms doubling to ${retry.maxBackoffMs} ms, ` +
       (route.deadLetter ? `then dead letter to ${route.deadLetter}` : 'then keep retrying (no dead-letter topic)'),
+    ...(route.transactional
+      ? ['    transactional: what the handler publishes commits with the offsets, exactly once for read_committed readers']
+      : []),
   ]
 }
 
