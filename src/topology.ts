@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import type { PartitionerName } from './producer/partitioners.js'
 
 /** One event as the runtime needs it: its zod schema and its responder method's name. */
 export interface TopologyEvent {
@@ -10,6 +11,8 @@ export interface TopologyEvent {
 export interface TopologyTopic {
   key: string | undefined
   events: Record<string, TopologyEvent>
+  /** How its keys pick partitions (the topic's partitioner, or app.partitioner, when the code was generated). */
+  partitioner?: PartitionerName
 }
 
 /**

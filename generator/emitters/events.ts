@@ -52,6 +52,7 @@ export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
       for (const topic of model.topics) {
         writer.write(`${propertyName(topic.name)}: `).inlineBlock(() => {
           writer.writeLine(`key: ${topic.key === undefined ? 'undefined' : quote(topic.key)},`)
+          writer.writeLine(`partitioner: ${quote(topic.partitioner)},`)
           writer.write('events: ').inlineBlock(() => {
             for (const event of topic.events)
               writer.writeLine(`${propertyName(event.name)}: { schema: ${event.schema}, method: ${quote(event.method)} },`)

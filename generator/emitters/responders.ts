@@ -22,7 +22,9 @@ export function emitResponders(writer: CodeBlockWriter, model: CodegenModel): vo
   })
   writer.blankLine()
   const root = model.rootFromOutDir === undefined ? '' : ', process.env, topology.root'
-  writer.writeLine(`const runtime = createProducerRuntime(() => resolveAppConfig(topology.app${root}))`).blankLine()
+  writer
+    .writeLine(`const runtime = createProducerRuntime(() => resolveAppConfig(topology.app${root}), { topics: topology.topics })`)
+    .blankLine()
   writer.writeLine('/** The typed responders on the default producer, built from app in the manifest; it connects on the first send. */')
   writer.writeLine('export const responders = createResponderSet(topology, runtime.sender) as unknown as Responders').blankLine()
   writer.writeLine('/** The same responders on another kafkajs producer or transaction, such as a transactional one. */')

@@ -31,6 +31,7 @@ export function buildModel(manifest: Manifest): CodegenModel {
       messageType: `${base}Message`,
       responderType: `${base}Responder`,
       key: topic.key,
+      partitioner: topic.partitioner,
       events,
     }
   })

@@ -26,6 +26,7 @@ export interface TopicModel {
   /** `UsersResponder`. */
   responderType: string
   key: string | undefined
+  partitioner: 'murmur2' | 'crc32'
   events: EventModel[]
 }
 

@@ -48,7 +48,7 @@ export const produce: Command = {
       const key = typeof values.key === 'string' ? values.key : spec.key === undefined ? null : partitionKeyOf(parsed, spec.key, topic)
       record = { key, value: encodeEnvelope(event, parsed), headers: { [EVENT_NAME_HEADER]: event } }
     }
-    const runtime = createProducerRuntime(() => manifest.app)
+    const runtime = createProducerRuntime(() => manifest.app, { topics: manifest.topics })
     try {
       const delivery = await runtime.sender.send(topic, record)
       process.stdout.write(

@@ -6,6 +6,7 @@ import type { Invoker } from '../invokers/invoker.js'
 import { withAdmin } from '../kafka/admin.js'
 import type { Route } from '../manifest/types.js'
 import type { GroupStatus } from '../observability/health.js'
+import type { PartitionerName } from '../producer/partitioners.js'
 import type { RecordSender } from '../producer/sender.js'
 import { retry, sleep } from '../retry/backoff.js'
 import { isRetriableKafkaError } from '../retry/kafka-errors.js'
@@ -23,6 +24,8 @@ export interface PollerOptions {
   sender: RecordSender
   sessionTimeoutMs: number
   heartbeatIntervalMs: number
+  /** Each topic's partitioner, for what transactional routes publish. */
+  partitionerOf?: (topic: string) => PartitionerName
   /** read_committed: records of aborted (and still open) transactions are never handed over. */
   isolationLevel: 'read_committed' | 'read_uncommitted'
   /** How often `statistics.emitted` fires (when someone listens). */
@@ -67,7 +70,12 @@ export class Poller {
       readUncommitted: this.options.isolationLevel === 'read_uncommitted',
     })
     this.consumer = consumer
-    if (routes.some((r) => r.transactional)) this.transactions = new KafkaTransactions({ kafka, group })
+    if (routes.some((r) => r.transactional))
+      this.transactions = new KafkaTransactions({
+        kafka,
+        group,
+        ...(this.options.partitionerOf ? { partitionerOf: this.options.partitionerOf } : {}),
+      })
     this.runner = new BatchRunner({
       group,
       routes: new Map(routes.map((r) => [r.topic, r])),

@@ -1,5 +1,6 @@
 import type { Admin, Kafka, Producer, Transaction } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
+import type { PartitionerName } from '../producer/partitioners.js'
 import { OrderedSender } from '../producer/sender.js'
 import type { StagedRecord } from '../producer/staged.js'
 import { retry } from '../retry/backoff.js'
@@ -66,6 +67,8 @@ export class KafkaTransactions implements TransactionalWriter {
       group: string
       /** How long the broker lets a transaction stay open before it aborts it. */
       transactionTimeoutMs?: number
+      /** Each topic's partitioner, as the responders partition. */
+      partitionerOf?: (topic: string) => PartitionerName
     },
   ) {}
 
@@ -88,6 +91,7 @@ export class KafkaTransactions implements TransactionalWriter {
           return entry.transaction
         },
         () => this.getAdmin(),
+        this.options.partitionerOf,
       ),
       transaction: undefined,
     }

@@ -31,7 +31,7 @@ const DEADLINE_MARGIN_MS = 1_000
  */
 export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>): KafkaLambdaHandler {
   const { topology } = definition
-  const runtime = createProducerRuntime(() => resolveAppConfig(topology.app, process.env, topology.root))
+  const runtime = createProducerRuntime(() => resolveAppConfig(topology.app, process.env, topology.root), { topics: topology.topics })
   const responders = createResponderSet(topology, runtime.sender)
   const fn = definition.fn as unknown as (messages: Message[], ctx: ConsumerContext<unknown>) => Promise<void> | void
   // The function's secret (lambda.secrets), read once per execution environment before anything connects.

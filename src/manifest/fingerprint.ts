@@ -8,7 +8,7 @@ const VERSION = (createRequire(import.meta.url)('karafka-ts/package.json') as { 
 
 /**
  * A short hash of everything in the manifest that generated code depends on (the app block as
- * written, the output directory, every topic with its key and events, every route's handler,
+ * written, the output directory, every topic with its key, events and partitioner, every route's handler,
  * backend and function) and of the karafka-ts version that generates it. Codegen writes it
  * into the generated code; whatever runs that code compares it with the manifest's, so code
  * generated from another version of karafka.yml is refused instead of run with old schemas.
@@ -20,7 +20,7 @@ export function codegenFingerprint(manifest: Manifest): string {
     version: VERSION,
     outDir: manifest.codegen.outDir,
     app: manifest.appTemplate ?? null,
-    topics: Object.values(manifest.topics).map((t) => [t.name, t.key ?? null, Object.entries(t.events)]),
+    topics: Object.values(manifest.topics).map((t) => [t.name, t.key ?? null, Object.entries(t.events), t.partitioner]),
     routes: manifest.routes.map((r) => [r.group, r.topic, r.handler, r.backend, r.functionName ?? null]),
   }
   return createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16)

@@ -19,6 +19,7 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
       config: Object.fromEntries(Object.entries(topic.config).map(([k, v]) => [k, String(v)])),
       key: topic.key,
       events: Object.fromEntries(Object.entries(topic.events).map(([event, spec]) => [event, parseEventSpec(spec)])),
+      partitioner: topic.partitioner ?? data.app.partitioner,
     }
   }
   const consumerGroups: Record<string, Route[]> = {}

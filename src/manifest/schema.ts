@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PARTITIONERS } from '../producer/partitioners.js'
 import { FIELD_NAME, parseTypeExpression, SCHEMA_REF, TYPE_HELP } from './fields.js'
 
 /**
@@ -47,6 +48,8 @@ export const topicSchema = z.strictObject({
     .regex(/^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$/, 'a partition key is a dot path such as id or customer.id')
     .optional(),
   events: z.record(eventNameSchema, eventSpecSchema).default({}),
+  /** How keys pick partitions on this topic, when not as app.partitioner says. */
+  partitioner: z.enum(PARTITIONERS).optional(),
 })
 
 export const batchSchema = z.strictObject({
@@ -145,6 +148,12 @@ export const appSchema = z.strictObject({
     ])
     .optional(),
   shutdownTimeoutMs: z.int().min(0).max(3_600_000).default(60_000),
+  /**
+   * How a key picks its partition: murmur2 (the Java client's and kafkajs's) or crc32
+   * (librdkafka's consistent_random: kcat, confluent-kafka, WaterDrop and Karafka). Producers
+   * that share a topic must agree, or one key's events land in two partitions.
+   */
+  partitioner: z.enum(PARTITIONERS).default('murmur2'),
 })
 
 export const lambdaSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import type { PartitionerName } from '../producer/partitioners.js'
 import type { EventSpec } from './fields.js'
 import type { ManifestData } from './schema.js'
 import type { Path, Position } from './source.js'
@@ -18,6 +19,8 @@ export interface Topic {
   config: Record<string, string>
   key: string | undefined
   events: Record<string, EventSpec>
+  /** The topic's own partitioner, or app.partitioner. */
+  partitioner: PartitionerName
 }
 
 /** One consumer group's subscription of one topic, with every default applied. */

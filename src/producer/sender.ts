@@ -1,6 +1,7 @@
-import { type Admin, type Message as KafkaMessage, Partitioners, type PartitionMetadata, type Producer, type RecordMetadata } from 'kafkajs'
+import type { Admin, Message as KafkaMessage, PartitionMetadata, Producer, RecordMetadata } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
 import { isKafkaUnreachable } from '../retry/kafka-errors.js'
+import { createPartitioners, type PartitionerName } from './partitioners.js'
 
 /** Where a sent message landed. */
 export interface Delivery {
@@ -39,18 +40,19 @@ const METADATA_TTL_MS = 300_000
  * Sends records in the order they were given, batching everything handed over while the
  * previous batch was in flight into one `sendBatch`. One batch is in flight at a time, so
  * records of one key (one partition) are written in call order even when callers do not
- * await each send. Partitions are chosen with kafkajs's default (Java-compatible murmur2)
- * partitioner, so each call resolves with its own partition and offset.
+ * await each send. Each topic's partitioner (murmur2, Java-compatible, unless `partitionerOf`
+ * says crc32) picks the partition here, so each call resolves with its own partition and offset.
  */
 export class OrderedSender implements RecordSender {
   private queue: Pending[] = []
   private draining: Promise<void> | undefined
   private readonly partitions = new Map<string, { at: number; metadata: PartitionMetadata[] }>()
-  private readonly partitioner = Partitioners.DefaultPartitioner()
+  private readonly partitioners = createPartitioners()
 
   constructor(
     private readonly producer: () => Promise<BatchSender>,
     private readonly admin: () => Promise<Pick<Admin, 'fetchTopicMetadata'>>,
+    private readonly partitionerOf: (topic: string) => PartitionerName = () => 'murmur2',
   ) {}
 
   send(topic: string, record: OutgoingRecord): Promise<Delivery> {
@@ -95,7 +97,7 @@ export class OrderedSender implements RecordSender {
           byTopic.set(topic, list)
         }
         const headers = record.headers ?? {}
-        const partition = this.partitioner({
+        const partition = this.partitioners[this.partitionerOf(topic)]({
           topic,
           message: { key: record.key, value: record.value, headers },
           partitionMetadata: this.knownPartitions(topic, list.length === 0) ?? (await this.lookUpPartitions(topic)),

@@ -47,7 +47,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   const monitor = options.monitor ?? new Monitor()
   const routes = selectRoutes(manifest, options)
   const topology = await loadTopology(manifest)
-  const producer = createProducerRuntime(() => manifest.app, monitor)
+  const producer = createProducerRuntime(() => manifest.app, { monitor, topics: manifest.topics })
   const invoker = await createInvoker(manifest, routes, producer, monitor)
   const kafka = createKafka(manifest.app, '', monitor)
   const groups = [...new Set(routes.map((r) => r.group))]
@@ -61,6 +61,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
         invoker,
         monitor,
         sender: producer.sender,
+        partitionerOf: producer.partitionerOf,
         ...manifest.groupSettings[group]!,
       }),
   )
