@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs'
 import type { Topology } from '../topology.js'
-import { decodeRecord, type InvalidRecord, isInvalidRecord, type RawRecord } from './decode.js'
+import { decodeRecord, type InvalidRecord, inconsistency, isInvalidRecord, type RawRecord } from './decode.js'
 import type { Message } from './types.js'
 
 /** Messages for one handler call, with the records they came from side by side. */
@@ -15,6 +15,8 @@ export interface Chunk {
   next: number
   /** The last record passed over (see `skip`) after the chunk's last message: done already, so it may be committed with the chunk. */
   skippedAfter?: string
+  /** Messages of the chunk that disagree with themselves (see `inconsistency`), handed over all the same. */
+  inconsistent?: { offset: string; reason: string }[]
 }
 
 export interface ChunkOptions {
@@ -25,12 +27,15 @@ export interface ChunkOptions {
   until?: string
   /** A record that must begin a chunk of its own (it failed before, and its attempts are counted from there). */
   startsChunk?: (offset: string) => boolean
+  /** What an inconsistent message is: reported and handed over (the default), or invalid (dead-lettered, never handed over). */
+  inconsistent?: 'report' | 'dead-letter'
 }
 
 /**
  * The next chunk of a batch from `start`: up to `maxSize` decoded messages, ending early at
  * the first record that cannot be decoded (it is never handed to a handler) or that lies
- * past `until`, or before one that `startsChunk`; records to `skip` are passed over.
+ * past `until`, or before one that `startsChunk`; records to `skip` are passed over. An
+ * inconsistent message is noted in `inconsistent`, or, with `inconsistent: dead-letter`, ends the chunk as invalid.
  */
 export function nextChunk(topology: Topology, records: readonly RawRecord[], start: number, options: ChunkOptions): Chunk {
   const chunk: Chunk = { messages: [], records: [], positions: [], invalid: undefined, next: start }
@@ -50,6 +55,15 @@ export function nextChunk(topology: Topology, records: readonly RawRecord[], sta
       chunk.invalid = decoded
       index++
       break
+    }
+    const reason = inconsistency(topology, decoded)
+    if (reason !== undefined) {
+      if (options.inconsistent === 'dead-letter') {
+        chunk.invalid = { record, reason }
+        index++
+        break
+      }
+      ;(chunk.inconsistent ??= []).push({ offset: record.offset, reason })
     }
     delete chunk.skippedAfter
     chunk.messages.push(decoded)

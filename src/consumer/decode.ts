@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs'
-import { decodeEnvelope } from '../producer/envelope.js'
+import { decodeEnvelope, EVENT_NAME_HEADER } from '../producer/envelope.js'
 import { describeIssues } from '../producer/validate.js'
 import type { Topology } from '../topology.js'
 import type { Message } from './types.js'
@@ -41,6 +41,27 @@ export function decodeRecord(topology: Topology, record: RawRecord): Message | I
   const parsed = spec.schema.safeParse(envelope.payload)
   if (!parsed.success) return { record, reason: `invalid ${envelope.event_name} payload: ${describeIssues(parsed.error)}` }
   return { topic, partition, offset, key, timestamp, headers, event: envelope.event_name, payload: parsed.data, tombstone: false }
+}
+
+/**
+ * Where a valid message disagrees with itself, or undefined: its `event_name` header names
+ * another event than its envelope (the envelope is what counts), or its record key is not
+ * `String(payload[key])`, the key the responders would give it, so it may sit in another
+ * partition than that key's other events. Other producers that set no `event_name` header
+ * are fine; a tombstone has no payload to compare with.
+ */
+export function inconsistency(topology: Topology, message: Message): string | undefined {
+  if (message.tombstone) return undefined
+  const header = message.headers[EVENT_NAME_HEADER]
+  if (header !== undefined && header !== message.event)
+    return `its event_name header says "${header}" but its envelope says "${message.event}" (the envelope counts)`
+  const path = topology.topics[message.topic]?.key
+  if (path === undefined) return undefined
+  let value: unknown = message.payload
+  for (const segment of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined
+  const expected = String(value)
+  if (message.key === expected) return undefined
+  return `its key ${message.key === null ? 'is null' : `"${message.key}"`} is not its payload's ${path} ("${expected}"), so it may be in another partition than the other events of that key`
 }
 
 export function isInvalidRecord(value: Message | InvalidRecord): value is InvalidRecord {

@@ -119,6 +119,7 @@ export class Poller {
         consumed: this.stats.consumed,
         batches: this.stats.batches,
         lag: { ...this.stats.lag },
+        inconsistent: this.runner?.inconsistent ?? 0,
       }))
     }, this.options.statisticsIntervalMs ?? 5_000)
     this.statistics.unref()

@@ -66,6 +66,8 @@ type Next = 'next' | 'stop' | { from: number }
  */
 export class BatchRunner {
   readonly retries = new RetryTracker()
+  /** Messages handed over although inconsistent (reported by consumer.message.inconsistent). */
+  inconsistent = 0
   private readonly collapsed = new CollapsedWindows()
   /** Aborted when the consumer stops: backoffs waiting to resume their partition are dropped. */
   private readonly stopping = new AbortController()
@@ -121,6 +123,7 @@ export class BatchRunner {
       const parallel = virtual !== undefined && collapsed === undefined
       const chunk = nextChunk(this.options.topology, records, index, {
         maxSize: parallel ? route.batch.maxSize * virtual.max * WINDOW_BATCHES : route.batch.maxSize,
+        inconsistent: route.inconsistent,
         ...(collapsed
           ? {
               until: collapsed.until,
@@ -130,6 +133,10 @@ export class BatchRunner {
           : {}),
       })
       index = chunk.next
+      for (const { offset, reason } of chunk.inconsistent ?? []) {
+        this.inconsistent++
+        this.options.monitor.emit('consumer.message.inconsistent', { ...ref, offset, reason })
+      }
       const failedBefore = collapsed?.failures.get(chunk.messages[0]?.offset ?? '')
       if (failedBefore && failedBefore.failures >= route.retry.attempts && route.deadLetter !== undefined) {
         // It failed as often as retry.attempts allows in its virtual partition: dead-lettered, not handed over again.

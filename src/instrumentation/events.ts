@@ -46,6 +46,8 @@ export interface EventPayloads {
   'consumer.consumed': BatchInfo & { durationMs: number; consumedOffset: string | undefined }
   'consumer.consuming.retry': PartitionRef & { offset: string; attempt: number; backoffMs: number; error: Error; exhausted: boolean }
   'consumer.consuming.pause': PartitionRef & { offset: string; reason: string }
+  /** A message that disagrees with itself (its event_name header, or its key, against its envelope), handed over all the same. */
+  'consumer.message.inconsistent': PartitionRef & { offset: string; reason: string }
   'client.pause': PartitionRef
   'client.resume': PartitionRef
   'rebalance.partitions_assigned': { group: string; partitions: { topic: string; partition: number }[] }
@@ -61,7 +63,8 @@ export interface EventPayloads {
     statusCode: number
     functionError: string | undefined
   }
-  'statistics.emitted': { group: string; consumed: number; batches: number; lag: Record<string, number> }
+  /** `inconsistent`: messages reported by consumer.message.inconsistent since the start. */
+  'statistics.emitted': { group: string; consumed: number; batches: number; lag: Record<string, number>; inconsistent: number }
   'error.occurred': {
     type: ErrorType
     error: Error
@@ -92,6 +95,7 @@ export const EVENT_NAMES = [
   'consumer.consumed',
   'consumer.consuming.retry',
   'consumer.consuming.pause',
+  'consumer.message.inconsistent',
   'client.pause',
   'client.resume',
   'rebalance.partitions_assigned',

@@ -39,6 +39,7 @@ const FORMATS: { [E in EventName]?: (p: EventPayloads[E]) => Line } = {
     text: `${where(p)}: attempt ${p.attempt} failed at offset ${p.offset} (${p.error.name}: ${p.error.message}); retrying in ${p.backoffMs} ms${p.exhausted ? ' (attempts exhausted and no dead-letter topic: retrying until it succeeds)' : ''}`,
   }),
   'consumer.consuming.pause': (p) => ({ level: 'error', text: `${where(p)}: stopped at offset ${p.offset}: ${p.reason}` }),
+  'consumer.message.inconsistent': (p) => ({ level: 'warn', text: `${where(p)}: offset ${p.offset} is inconsistent: ${p.reason}` }),
   'client.pause': (p) => ({ level: 'debug', text: `${where(p)}: paused` }),
   'client.resume': (p) => ({ level: 'debug', text: `${where(p)}: resumed` }),
   'rebalance.partitions_assigned': (p) => ({

@@ -100,6 +100,11 @@ export const routeSchema = z.strictObject({
    * offsets past its batch are written in one Kafka transaction, so they appear together or not at all.
    */
   transactional: z.boolean().default(false),
+  /**
+   * A message whose event_name header names another event than its envelope, or whose key is
+   * not its payload's partition key: reported (and handed over), or dead-lettered as invalid.
+   */
+  inconsistent: z.enum(['report', 'dead-letter']).default('report'),
 })
 
 export const consumerGroupSchema = z.strictObject({

@@ -104,6 +104,10 @@ export function createMetrics(monitor: Monitor, options: MetricsOptions = {}): {
     'karafka_invalid_messages_total',
     'Messages that could not be decoded (dead-lettered at once, or stopping the partition)',
   )
+  const inconsistent = counter(
+    'karafka_inconsistent_messages_total',
+    "Messages handed over although their event_name header or key disagrees with their envelope's event or partition key",
+  )
   const commits = counter('karafka_offset_commits_total', 'Offset commits the broker acknowledged')
   const rebalances = counter('karafka_rebalances_total', 'Partition assignments received (one per rebalance the group went through)', [
     'messaging_system',
@@ -167,6 +171,7 @@ export function createMetrics(monitor: Monitor, options: MetricsOptions = {}): {
     monitor.subscribe('consumer.consuming.retry', (retry) => retries.inc(labels(retry))),
     monitor.subscribe('dead_letter_queue.dispatched', (dead) => deadLetters.inc(labels(dead))),
     monitor.subscribe('offsets.committed', (commit) => commits.inc(labels(commit))),
+    monitor.subscribe('consumer.message.inconsistent', (message) => inconsistent.inc(labels(message))),
     monitor.subscribe('rebalance.partitions_assigned', ({ group }) =>
       rebalances.inc({ messaging_system: 'kafka', messaging_consumer_group_name: group }),
     ),

@@ -60,6 +60,14 @@ export function checkRoutes(raw: Record<string, unknown>, topics: Record<string,
           hint: `name a field of its events (${Object.keys(events).join(', ')}), or use by: key; messages without the value all go to one virtual partition`,
         })
       }
+      if (route.inconsistent === 'dead-letter' && route.deadLetter === undefined) {
+        issues.push({
+          path: [...routePath, 'inconsistent'],
+          at: 'value',
+          message: 'inconsistent: dead-letter needs a dead-letter topic',
+          hint: `add deadLetter: ${topic}.dlq to the route, or use inconsistent: report`,
+        })
+      }
       if (route.transactional === true && isPlainObject(route.virtualPartitions)) {
         issues.push({
           path: [...routePath, 'transactional'],

@@ -51,4 +51,20 @@ describe('chunks of a batch', () => {
     assert.deepEqual([offsets(first), first.next], [['0', '1'], 2])
     assert.deepEqual(offsets(nextChunk(topology, all, 2, { maxSize: 10, startsChunk: starts })), ['2', '3'])
   })
+
+  it('notes messages whose key is not their partition key and hands them over; with inconsistent: dead-letter they end the chunk as invalid', () => {
+    // Keyed 'k', while their payloads say a, b: inconsistent, all of them.
+    const all = records(['k', 'a', 'k'])
+    const reported = nextChunk(topology, all, 0, { maxSize: 10 })
+    assert.deepEqual(offsets(reported), ['0', '1', '2'])
+    assert.deepEqual(
+      reported.inconsistent?.map((i) => i.offset),
+      ['1'],
+    )
+    const strict = nextChunk(topology, all, 0, { maxSize: 10, inconsistent: 'dead-letter' })
+    assert.deepEqual(offsets(strict), ['0'])
+    assert.equal(strict.invalid?.record.offset, '1')
+    assert.match(strict.invalid!.reason, /its key "k" is not its payload's id \("a"\)/)
+    assert.equal(strict.next, 2)
+  })
 })

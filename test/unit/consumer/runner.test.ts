@@ -38,6 +38,7 @@ function route(over: Partial<Route> = {}): Route {
     startFrom: 'earliest',
     retry: { attempts: 3, backoffMs: 10, maxBackoffMs: 40 },
     transactional: false,
+    inconsistent: 'report',
     ...over,
   }
 }
