@@ -1,3 +1,4 @@
+import { asyncapi } from './asyncapi.js'
 import { brokerFetch, brokerStart, brokerStatus, brokerStop } from './broker.js'
 import { codegen } from './codegen.js'
 import type { Command } from './command.js'
@@ -31,4 +32,5 @@ export const COMMANDS: Command[] = [
   build,
   deploy,
   lambdaServe,
+  asyncapi,
 ]
