@@ -1,13 +1,11 @@
-import { fork } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Manifest } from '../manifest/types.js'
 import { functionEnvironment } from './secrets.js'
+import { Worker, type WorkerFunction } from './worker.js'
 
-const CHILD = fileURLToPath(new URL('./child-runtime.mjs', import.meta.url))
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/
 const LOG_TAIL_BYTES = 4096
 
@@ -31,20 +29,20 @@ export interface LambdaServer {
   close(): Promise<void>
 }
 
-interface LocalFunction {
-  name: string
-  bundle: string
-  timeoutMs: number
-  memoryMb: number
+interface LocalFunction extends WorkerFunction {
   alias: string
   inFlight: number
+  /** Warm workers waiting for an invocation. */
+  idle: Worker[]
 }
 
 /**
  * Serves Lambda's Invoke REST API for the bundles `karafka build` made, like
- * `sam local start-lambda`: each invocation runs in a child process with the function's
- * timeout and memory, and answers as Lambda does (status codes, X-Amz-Function-Error,
+ * `sam local start-lambda`, and answers as Lambda does (status codes, X-Amz-Function-Error,
  * the Node runtime's error JSON, Qualifier, LogType=Tail, 429 beyond the concurrency limit).
+ * Invocations run in warm workers, as Lambda's execution environments: a child process per
+ * concurrent invocation, with the function's memory, that loads the bundle once and is reused;
+ * one that times out or crashes is replaced.
  */
 export async function startLambdaServer(options: ServeOptions): Promise<LambdaServer> {
   const { manifest } = options
@@ -60,9 +58,12 @@ export async function startLambdaServer(options: ServeOptions): Promise<LambdaSe
       memoryMb: lambda.memorySize,
       alias: lambda.alias,
       inFlight: 0,
+      idle: [],
     })
   }
   const invocations = new Map<string, number>()
+  const workers = new Set<Worker>()
+  let closing = false
   const limit = options.concurrency ?? Number.POSITIVE_INFINITY
   const env = {
     ...process.env,
@@ -100,8 +101,10 @@ export async function startLambdaServer(options: ServeOptions): Promise<LambdaSe
       return error(res, 400, 'InvalidRequestContentException', 'Could not parse request body into json')
     }
     fn.inFlight++
+    const worker = fn.idle.pop() ?? new Worker(fn, env)
+    workers.add(worker)
     try {
-      const outcome = await runInChild(fn, event, env)
+      const outcome = await worker.invoke(event)
       options.onLogs?.(fn.name, outcome.output.split('\n').filter(Boolean))
       invocations.set(fn.name, (invocations.get(fn.name) ?? 0) + 1)
       const headers: Record<string, string> = { 'X-Amz-Executed-Version': '$LATEST' }
@@ -111,6 +114,8 @@ export async function startLambdaServer(options: ServeOptions): Promise<LambdaSe
       return send(res, 200, headers, outcome.payload)
     } finally {
       fn.inFlight--
+      if (worker.alive && !closing) fn.idle.push(worker)
+      else workers.delete(worker)
     }
   })
   await new Promise<void>((resolve) => server.listen(options.port ?? 3001, options.host ?? '127.0.0.1', resolve))
@@ -119,64 +124,14 @@ export async function startLambdaServer(options: ServeOptions): Promise<LambdaSe
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     invocations,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true
+        server.close(() => resolve())
+        for (const worker of workers) worker.stop()
+        server.closeAllConnections()
+      }),
   }
-}
-
-interface Outcome {
-  payload: unknown
-  functionError: 'Unhandled' | undefined
-  /** The invocation's log, with Lambda's START, END and REPORT lines. */
-  logs: Buffer
-  /** What the function printed. */
-  output: string
-}
-
-function runInChild(fn: LocalFunction, event: unknown, env: NodeJS.ProcessEnv): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const requestId = randomUUID()
-    const started = Date.now()
-    const chunks: Buffer[] = []
-    const child = fork(CHILD, [], {
-      execArgv: [`--max-old-space-size=${fn.memoryMb}`],
-      env: { ...env, AWS_LAMBDA_FUNCTION_NAME: fn.name, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb) },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    })
-    child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk))
-    child.stderr!.on('data', (chunk: Buffer) => chunks.push(chunk))
-    let settled = false
-    const finish = (outcome: Omit<Outcome, 'logs' | 'output'>) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      const output = Buffer.concat(chunks).toString('utf8')
-      const report = `START RequestId: ${requestId}\n${output}END RequestId: ${requestId}\nREPORT RequestId: ${requestId}\tDuration: ${Date.now() - started} ms\tMemory Size: ${fn.memoryMb} MB\n`
-      resolve({ ...outcome, logs: Buffer.from(report), output })
-    }
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      finish({
-        payload: {
-          errorType: 'Sandbox.Timedout',
-          errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`,
-        },
-        functionError: 'Unhandled',
-      })
-    }, fn.timeoutMs)
-    child.on('message', (reply: { ok: boolean; result?: unknown; error?: unknown }) => {
-      finish(reply.ok ? { payload: reply.result ?? null, functionError: undefined } : { payload: reply.error, functionError: 'Unhandled' })
-    })
-    child.on('close', (code, signal) => {
-      finish({
-        payload: {
-          errorType: 'Runtime.ExitError',
-          errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${signal ?? `exit status ${code}`}`,
-        },
-        functionError: 'Unhandled',
-      })
-    })
-    child.send({ bundle: fn.bundle, event, deadline: started + fn.timeoutMs, functionName: fn.name, requestId })
-  })
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
