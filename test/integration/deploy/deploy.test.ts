@@ -175,7 +175,7 @@ describe('karafka deploy against a real moto server', () => {
     const handler = createLambdaHandler(
       createConsumerDefinition('shop', 'orders', topology, () => void seen.push(process.env.KAFKA_PASSWORD)),
     )
-    const record = { topic: 'orders', partition: 0, offset: 0, timestamp: 0, timestampType: 'CREATE_TIME', key: null, headers: [] }
+    const record = { topic: 'orders', partition: 0, offset: 0, timestamp: 0, timestampType: 'CREATE_TIME' as const, key: null, headers: [] }
     const value = Buffer.from(JSON.stringify({ event_name: 'noted', payload: {} })).toString('base64')
     const saved = { ...process.env }
     Object.assign(process.env, env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint, PRESET: 'kept' }, deployed)
