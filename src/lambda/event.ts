@@ -23,7 +23,7 @@ export interface AwsKafkaRecord {
 /** What AWS's self-managed Kafka and Amazon MSK events share, plus `karafka`, which only the karafka poller sends. */
 interface AwsKafkaEventBase {
   /** The brokers, comma-separated. */
-  bootstrapServers?: string
+  bootstrapServers: string
   /** Keyed `<topic>-<partition>`. */
   records: Record<string, AwsKafkaRecord[]>
   /** Sent by the karafka poller only: partial answers, the attempt, the group, and the fingerprint of the generated code it runs. */
