@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { ArgumentsError, KarafkaError } from '../errors/index.js'
 import { createLambdaClient } from '../invokers/lambda.js'
+import type { EventSourceMappingProperties } from '../lambda/event-source-mapping.js'
 import { loadManifest, type Manifest, type Route } from '../manifest/index.js'
 import type { Command } from './command.js'
 import { table } from './table.js'
@@ -92,15 +93,9 @@ async function writeTemplate(manifest: Manifest, routes: Route[], values: Record
 }
 
 /** A mapping's settings in one line, for the deploy table. */
-function describeMapping(properties: {
-  Topics: string[]
-  StartingPosition: string
-  BatchSize: number
-  MaximumRetryAttempts: number
-  DestinationConfig?: { OnFailure: { Destination: string } }
-  ProvisionedPollerConfig: { MinimumPollers: number; MaximumPollers: number }
-}): string {
-  const retries = properties.MaximumRetryAttempts === -1 ? 'retries without end' : `${properties.MaximumRetryAttempts} retries`
-  const then = properties.DestinationConfig ? ` then ${properties.DestinationConfig.OnFailure.Destination}` : ''
-  return `AWS polls ${properties.Topics[0]} from ${properties.StartingPosition}, batches of ${properties.BatchSize}, ${retries}${then}, ${properties.ProvisionedPollerConfig.MinimumPollers}-${properties.ProvisionedPollerConfig.MaximumPollers} pollers`
+function describeMapping(properties: EventSourceMappingProperties): string {
+  const { Topics, StartingPosition, BatchSize, MaximumRetryAttempts, DestinationConfig, ProvisionedPollerConfig } = properties
+  const retries = MaximumRetryAttempts === -1 ? 'retries without end' : `${MaximumRetryAttempts} retries`
+  const then = DestinationConfig ? ` then ${DestinationConfig.OnFailure.Destination}` : ''
+  return `AWS polls ${Topics[0]} from ${StartingPosition}, batches of ${BatchSize}, ${retries}${then}, ${ProvisionedPollerConfig.MinimumPollers}-${ProvisionedPollerConfig.MaximumPollers} pollers`
 }

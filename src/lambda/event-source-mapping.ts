@@ -1,3 +1,4 @@
+import { AWS_DEFAULT_POLLERS } from '../manifest/schema.js'
 import type { Manifest, Route } from '../manifest/types.js'
 
 /** AWS::Lambda::EventSourceMapping's properties that karafka-ts sets (FunctionName is the template's to give). */
@@ -50,7 +51,7 @@ const MAX_BOOTSTRAP_SERVERS = 10
  */
 export function eventSourceMapping(manifest: Manifest, route: Route, now: Date = new Date()): EventSourceMapping {
   const where = `${route.group}/${route.topic}`
-  const aws = route.aws ?? { consumerGroupId: route.group, pollers: { min: 1, max: 200 } }
+  const aws = route.aws ?? { consumerGroupId: route.group, pollers: AWS_DEFAULT_POLLERS }
   const source = manifest.lambda?.eventSource
   const warnings: string[] = []
   const windowSeconds = Math.round(route.batch.maxWaitMs / 1000)
