@@ -96,7 +96,7 @@ consumerGroups:
   const bare: number[] = []
   let offset = 0
   for (const size of sizes) {
-    const chunk = records.slice(offset, offset + size).map(toAwsRecord)
+    const chunk = records.slice(offset, offset + size).map((record) => toAwsRecord(record))
     offset += size
     const payload = Buffer.from(
       JSON.stringify({

@@ -39,7 +39,11 @@ await applyPlan(admin, plan)
 // The invoicing consumer of orders is a lambda route: bundle it (karafka build) and serve it
 // locally (karafka lambda serve), then point the poller's Lambda client there.
 say('building the Lambda function of the orders route and serving it locally (karafka build, karafka lambda serve)')
-const built = await buildFunctions(manifest, lambdaRoutes(manifest))
+// The welcome-mail route is AWS's to poll (poller: aws): karafka server leaves it alone, so it is not served here.
+const built = await buildFunctions(
+  manifest,
+  lambdaRoutes(manifest).filter((route) => route.poller !== 'aws'),
+)
 for (const fn of built) process.stdout.write(`   ${fn.functionName}: ${fn.zip.replace(`${manifest.root}/`, '')} (${fn.bytes} bytes)\n`)
 const lambda = await startLambdaServer({
   manifest,

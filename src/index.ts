@@ -6,8 +6,16 @@ export type { ConsumerContext, ConsumerDefinition, ConsumerFn, EventOf, Message,
 export { createConsumerDefinition, isConsumerDefinition } from './consumer/types.js'
 export { type ErrorCode, KarafkaError, ManifestError } from './errors/index.js'
 export type { Logger, LogLevel } from './instrumentation/logger.js'
-export { createLambdaHandler, type KafkaLambdaHandler, type LambdaContextLike } from './lambda/adapter.js'
-export type { AwsKafkaEvent, AwsKafkaRecord, PartialResult } from './lambda/event.js'
+export { createLambdaHandler, type KafkaLambdaHandler, type LambdaContextLike, type LambdaHandlerOptions } from './lambda/adapter.js'
+export type {
+  AwsKafkaEvent,
+  AwsKafkaHeader,
+  AwsKafkaRecord,
+  AwsMskEvent,
+  AwsSelfManagedKafkaEvent,
+  KafkaBatchResponse,
+  PartialResult,
+} from './lambda/event.js'
 export { loadManifest, type Manifest, type Route, type Topic } from './manifest/index.js'
 export { resolveAppConfig } from './producer/app-config.js'
 export { decodeEnvelope, type Envelope, EVENT_NAME_HEADER, encodeEnvelope } from './producer/envelope.js'

@@ -12,7 +12,10 @@ export function emitLambdaEntries(model: CodegenModel): EmittedFile[] {
     writer.writeLine(`// The Lambda function ${route.functionName}: route ${route.group}/${route.topic}, handler ${route.handler}.`)
     writer.writeLine(`import { createLambdaHandler, type KafkaLambdaHandler } from 'karafka-ts'`)
     writer.writeLine(`import consumer from '${importSpecifier(route.entryFile, route.handlerFile)}'`).blankLine()
-    writer.writeLine('export const handler: KafkaLambdaHandler = createLambdaHandler(consumer)')
+    // A route AWS polls: its events are answered with batchItemFailures, and invalid messages dead-lettered by the entry.
+    const fields = Object.entries(route.entryOptions ?? {}).map(([name, value]) => `${name}: '${value}'`)
+    const options = fields.length > 0 ? `, { ${fields.join(', ')} }` : ''
+    writer.writeLine(`export const handler: KafkaLambdaHandler = createLambdaHandler(consumer${options})`)
     return [{ path: route.entryFile, content: writer.toString() }]
   })
 }

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { codegenFingerprint } from '../../src/manifest/fingerprint.js'
+import { codegenFingerprint, lambdaEntryOptions } from '../../src/manifest/fingerprint.js'
 import { camelCase, type Manifest, pascalCase } from '../../src/manifest/index.js'
 import { importSpecifier } from './specifier.js'
 import type { CodegenModel, EventModel, RouteModel, TopicModel } from './types.js'
@@ -45,6 +45,7 @@ export function buildModel(manifest: Manifest): CodegenModel {
     backend: route.backend,
     functionName: route.functionName,
     entryFile: route.backend === 'lambda' ? path.join(outDir, 'lambda', `${route.group}.${route.topic}.ts`) : undefined,
+    entryOptions: lambdaEntryOptions(route),
   }))
   return {
     source: path.basename(manifest.file),

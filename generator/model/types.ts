@@ -54,4 +54,6 @@ export interface RouteModel {
   functionName: string | undefined
   /** Absolute path of the Lambda entry, for lambda routes. */
   entryFile: string | undefined
+  /** What the entry tells createLambdaHandler, for routes that AWS's event source mapping polls. */
+  entryOptions: { poller: 'aws'; deadLetter?: string; consumerGroupId: string } | undefined
 }

@@ -75,7 +75,7 @@ export function asyncApiDocument({ manifest, version, refSchemas }: AsyncApiInpu
     operations[`${route.group}.${route.topic}.receive`] = {
       action: 'receive',
       channel: { $ref: `#/channels/${route.topic}` },
-      summary: `Consumer group ${route.group} hands ${route.topic} to ${route.handler} (${route.backend === 'lambda' ? `the Lambda function ${route.functionName}` : 'in process'}).`,
+      summary: `Consumer group ${route.group} hands ${route.topic} to ${route.handler} (${route.backend === 'lambda' ? `the Lambda function ${route.functionName}, polled by ${route.poller === 'aws' ? "AWS's event source mapping" : 'karafka server'}` : 'in process'}).`,
       messages: ids.map((id) => ({ $ref: `#/channels/${route.topic}/messages/${id}` })),
       bindings: {
         kafka: {
@@ -163,6 +163,7 @@ function routeSettings(route: Route): Record<string, unknown> {
   return {
     handler: route.handler,
     backend: route.backend,
+    ...(route.backend === 'lambda' ? { poller: route.poller ?? 'karafka' } : {}),
     batch: route.batch,
     startFrom: route.startFrom,
     retry: route.retry,

@@ -47,6 +47,7 @@ export const dev: Command = {
       process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.url
       process.stderr.write(`lambda routes run through the local Invoke API at ${lambda.url}\n`)
     }
-    return runServerUntilSignal(manifest, values)
+    // There is no AWS event source mapping here: dev polls the routes AWS polls in production too.
+    return runServerUntilSignal(manifest, values, { pollAwsRoutes: true })
   },
 }

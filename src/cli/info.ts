@@ -61,6 +61,7 @@ function describeRoute(route: Route, manifest: Manifest): string[] {
   const by = virtual?.by === 'key' ? 'the record key' : `payload.${virtual?.by}`
   return [
     `  ${route.topic} -> ${route.handler} (${backend})`,
+    ...(route.backend === 'lambda' ? [`    polled by ${describePoller(route, manifest)}`] : []),
     `    batch ${batch.maxSize} messages / ${batch.maxWaitMs} ms, start from ${route.startFrom}`,
     ...(virtual
       ? [
@@ -73,6 +74,17 @@ function describeRoute(route: Route, manifest: Manifest): string[] {
       ? ['    transactional: what the handler publishes commits with the offsets, exactly once for read_committed readers']
       : []),
   ]
+}
+
+/** Who polls a lambda route: karafka server, or AWS's event source mapping (as which group, from which cluster). */
+function describePoller(route: Route, manifest: Manifest): string {
+  if (route.poller !== 'aws' || !route.aws) return 'karafka server, which invokes the function'
+  const msk = manifest.lambda?.eventSource?.mskCluster
+  const { consumerGroupId, pollers } = route.aws
+  return (
+    `AWS's event source mapping (karafka server leaves it alone): consumer group ${consumerGroupId}, ` +
+    `${pollers.min} to ${pollers.max} provisioned pollers, ${msk ? `Amazon MSK ${msk}` : `self-managed Kafka at ${manifest.app.brokers.join(',')}`}`
+  )
 }
 
 /** How the app connects: TLS and its files, SASL and its user or token provider (never a secret). */

@@ -22,7 +22,11 @@ export const SERVER_OPTION_HELP = {
  * Runs the server until SIGINT or SIGTERM: the first signal stops it gracefully and the
  * process exits 0; a second one exits at once with 1.
  */
-export async function runServerUntilSignal(manifest: Manifest, values: Record<string, unknown>): Promise<number> {
+export async function runServerUntilSignal(
+  manifest: Manifest,
+  values: Record<string, unknown>,
+  { pollAwsRoutes = false } = {},
+): Promise<number> {
   const format = values['log-format'] ?? 'text'
   if (format !== 'text' && format !== 'json') throw new ArgumentsError(`--log-format ${String(format)} is not text or json`)
   const backend = values.backend
@@ -34,10 +38,19 @@ export async function runServerUntilSignal(manifest: Manifest, values: Record<st
   const monitor = new Monitor()
   attachLogger(monitor, { format, level: logLevelFromEnv(), secrets: manifest.secrets })
   const { startServer } = await import('../server/server.js')
+  const groups = (values.group as string[] | undefined) ?? []
+  for (const route of manifest.routes.filter((r) => r.poller === 'aws' && (groups.length === 0 || groups.includes(r.group)))) {
+    process.stderr.write(
+      pollAwsRoutes
+        ? `${route.group}/${route.topic}: AWS's event source mapping polls it on AWS; here karafka polls it and invokes ${route.functionName}\n`
+        : `${route.group}/${route.topic}: left to AWS's event source mapping (poller: aws)\n`,
+    )
+  }
   const server = await startServer({
+    pollAwsRoutes,
     manifest,
     monitor,
-    groups: (values.group as string[] | undefined) ?? [],
+    groups,
     ...(backend ? { backend } : {}),
     ...(metricsPort === undefined ? {} : { metricsPort }),
   })

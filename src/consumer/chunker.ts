@@ -63,7 +63,8 @@ export function nextChunk(topology: Topology, records: readonly RawRecord[], sta
         index++
         break
       }
-      ;(chunk.inconsistent ??= []).push({ offset: record.offset, reason })
+      chunk.inconsistent ??= []
+      chunk.inconsistent.push({ offset: record.offset, reason })
     }
     delete chunk.skippedAfter
     chunk.messages.push(decoded)

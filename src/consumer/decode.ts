@@ -58,7 +58,8 @@ export function inconsistency(topology: Topology, message: Message): string | un
   const path = topology.topics[message.topic]?.key
   if (path === undefined) return undefined
   let value: unknown = message.payload
-  for (const segment of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined
+  for (const segment of path.split('.'))
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined
   const expected = String(value)
   if (message.key === expected) return undefined
   return `its key ${message.key === null ? 'is null' : `"${message.key}"`} is not its payload's ${path} ("${expected}"), so it may be in another partition than the other events of that key`

@@ -32,8 +32,11 @@ export function createLambdaInvoker(
       const batchKey = `${route.topic}-${context.partition}`
       const ref = { group: route.group, topic: route.topic, partition: context.partition }
       const where = { topic: route.topic, partition: context.partition, route: `${route.group}/${route.topic}` }
+      // The broker stamps records itself when the topic says so: AWS's event says which time it is.
+      const timestampType =
+        manifest.topics[route.topic]?.config['message.timestamp.type'] === 'LogAppendTime' ? 'LOG_APPEND_TIME' : 'CREATE_TIME'
       let consumed: string | undefined
-      for (const chunk of splitRecords(records.map(toAwsRecord))) {
+      for (const chunk of splitRecords(records.map((record) => toAwsRecord(record, timestampType)))) {
         const event: AwsKafkaEvent = {
           eventSource: 'SelfManagedKafka',
           bootstrapServers: manifest.app.brokers.join(','),

@@ -6,7 +6,8 @@ import { contextFrom, endProcessSpan, flushTraces, startProcessSpan, withSpan } 
 import { resolveAppConfig } from '../producer/app-config.js'
 import { createProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
-import { type AwsKafkaEvent, fromAwsRecord, type PartialResult } from './event.js'
+import { consumeForAws, type RunBatch } from './aws-batch.js'
+import { type AwsKafkaEvent, fromAwsRecord, type KafkaBatchResponse, type PartialResult } from './event.js'
 import { loadSecrets } from './secrets.js'
 
 /** The part of Lambda's context the adapter uses. */
@@ -14,8 +15,25 @@ export interface LambdaContextLike {
   getRemainingTimeInMillis?(): number
 }
 
-/** The handler of a generated Lambda entry: AWS's Kafka event in; a partial result out when the karafka poller asked for one. */
-export type KafkaLambdaHandler = (event: AwsKafkaEvent, context?: LambdaContextLike) => Promise<PartialResult | undefined>
+/** What a generated entry tells the adapter about its route. */
+export interface LambdaHandlerOptions {
+  /** `aws` when AWS's event source mapping polls the route: its events are answered with `batchItemFailures`. */
+  poller?: 'karafka' | 'aws'
+  /** The route's dead-letter topic: under AWS's mapping, the function writes invalid messages there itself. */
+  deadLetter?: string
+  /** The Kafka consumer group AWS's mapping consumes as (the dead letters' source_consumer_group). */
+  consumerGroupId?: string
+}
+
+/**
+ * The handler of a generated Lambda entry: AWS's Kafka event in (self-managed or MSK); out, a
+ * partial result when the karafka poller asked for one, AWS's partial batch answer on a route
+ * AWS polls, and nothing otherwise.
+ */
+export type KafkaLambdaHandler = (
+  event: AwsKafkaEvent,
+  context?: LambdaContextLike,
+) => Promise<PartialResult | KafkaBatchResponse | undefined>
 
 /** The longest the entry waits for the tracer provider to export before answering. */
 const FLUSH_TRACES_MS = 2_000
@@ -25,11 +43,14 @@ const DEADLINE_MARGIN_MS = 1_000
 /**
  * The Lambda handler behind a generated entry: decodes AWS's Kafka event, validates each
  * record, and runs the route's handler once per partition batch with a `ctx.signal` that
- * fires a second before the function's deadline. When the karafka poller asks for a
- * partial result it answers with what was consumed (and the error); otherwise it throws,
- * as AWS's own event source mapping expects.
+ * fires a second before the function's deadline. Three ways to answer:
+ * - the karafka poller asked for a partial result (`karafka.partial`): what was consumed, and the error;
+ * - a route AWS's event source mapping polls (`poller: 'aws'`): `batchItemFailures` from the first
+ *   record not consumed in each partition that failed, the others going on; an invalid message is
+ *   written to the dead-letter topic by the function itself, and the batch goes on;
+ * - otherwise it throws on any failure, so that AWS's mapping retries the whole batch.
  */
-export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>): KafkaLambdaHandler {
+export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>, options: LambdaHandlerOptions = {}): KafkaLambdaHandler {
   const { topology } = definition
   const runtime = createProducerRuntime(() => resolveAppConfig(topology.app, process.env, topology.root), { topics: topology.topics })
   const responders = createResponderSet(topology, runtime.sender)
@@ -50,7 +71,6 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
       const message = `this function was built from another version of karafka.yml than the poller's (fingerprint ${topology.fingerprint}, the poller's ${theirs}): run karafka codegen, then karafka deploy`
       return { consumed: {}, error: { name: 'KarafkaError', code: 'CODEGEN_STALE', message } }
     }
-    const consumed: Record<string, string> = {}
     const deadline = new AbortController()
     const remaining = context?.getRemainingTimeInMillis?.()
     const timer =
@@ -60,7 +80,49 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
             () => deadline.abort(new KarafkaError('LAMBDA_DEADLINE', 'the Lambda deadline is near')),
             Math.max(0, remaining - DEADLINE_MARGIN_MS),
           )
+    const runBatch: RunBatch = async (messages) => {
+      const first = messages[0]!
+      let consumed: string | undefined
+      const ctx: ConsumerContext<unknown> = {
+        group: event.karafka?.group ?? definition.group,
+        topic: first.topic,
+        partition: first.partition,
+        attempt: event.karafka?.attempt ?? 1,
+        logger: consoleLogger,
+        signal: deadline.signal,
+        markAsConsumed: (message) => {
+          consumed = message.offset
+        },
+        responders,
+      }
+      // The handler's span continues the poller's trace (or the message's, when AWS's own poller invoked the function).
+      const span = startProcessSpan(
+        { group: ctx.group, topic: first.topic, partition: first.partition },
+        messages,
+        { 'karafka.attempt': ctx.attempt, 'faas.trigger': 'pubsub' },
+        contextFrom(event.karafka?.trace),
+      )
+      try {
+        await withSpan(span, () => fn(messages, ctx))
+        endProcessSpan(span)
+        return { consumed: messages.at(-1)!.offset }
+      } catch (error) {
+        endProcessSpan(span, error)
+        return { consumed, error }
+      }
+    }
     try {
+      if (!partial && options.poller === 'aws') {
+        return await consumeForAws(event, {
+          topology,
+          runBatch,
+          signal: deadline.signal,
+          sender: runtime.sender,
+          deadLetter: options.deadLetter,
+          group: options.consumerGroupId ?? definition.group,
+        })
+      }
+      const consumed: Record<string, string> = {}
       for (const [batchKey, records] of Object.entries(event.records)) {
         const messages: Message[] = []
         for (const record of records.map(fromAwsRecord)) {
@@ -74,36 +136,13 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>):
           }
           messages.push(decoded)
         }
-        const first = messages[0]
-        if (!first) continue
-        const ctx: ConsumerContext<unknown> = {
-          group: event.karafka?.group ?? definition.group,
-          topic: first.topic,
-          partition: first.partition,
-          attempt: event.karafka?.attempt ?? 1,
-          logger: consoleLogger,
-          signal: deadline.signal,
-          markAsConsumed: (message) => {
-            consumed[batchKey] = message.offset
-          },
-          responders,
-        }
-        // The handler's span continues the poller's trace (or starts one when AWS's own poller invoked the function).
-        const span = startProcessSpan(
-          { group: ctx.group, topic: first.topic, partition: first.partition },
-          messages,
-          { 'karafka.attempt': ctx.attempt, 'faas.trigger': 'pubsub' },
-          contextFrom(event.karafka?.trace),
-        )
-        try {
-          await withSpan(span, () => fn(messages, ctx))
-          consumed[batchKey] = messages.at(-1)!.offset
-          endProcessSpan(span)
-        } catch (error) {
-          endProcessSpan(span, error)
-          if (!partial) throw error
-          return { consumed, error: { name: (error as Error).name ?? 'Error', message: (error as Error).message ?? String(error) } }
-        }
+        if (messages.length === 0) continue
+        const result = await runBatch(messages)
+        if (result.consumed !== undefined) consumed[batchKey] = result.consumed
+        if (result.error === undefined) continue
+        if (!partial) throw result.error
+        const error = result.error as Error
+        return { consumed, error: { name: error.name ?? 'Error', message: error.message ?? String(error) } }
       }
       return partial ? { consumed } : undefined
     } finally {

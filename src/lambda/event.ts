@@ -1,21 +1,30 @@
 import type { RawRecord } from '../consumer/decode.js'
 
-/** One record of AWS's self-managed Kafka event: key and value in base64, header values as byte arrays. */
+/** One header of an AWS Kafka record: its name and its value as Java's signed bytes (-128..127). */
+export type AwsKafkaHeader = Record<string, number[]>
+
+/**
+ * One record of AWS's Kafka event (self-managed or MSK): key and value in base64, each header
+ * an object of its own (a name may repeat), its value as signed bytes. AWS leaves `key` out for
+ * a record without one and `value` out for a tombstone; `null` is read the same way.
+ */
 export interface AwsKafkaRecord {
   topic: string
   partition: number
-  offset: number | string
+  offset: number
+  /** Milliseconds since the epoch. */
   timestamp: number
-  timestampType: string
+  timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME'
   key?: string | null
   value?: string | null
-  headers?: Record<string, number[]>[]
+  headers: AwsKafkaHeader[]
 }
 
-/** AWS's self-managed Kafka event (plus `karafka.partial`, which only the karafka poller sends). */
-export interface AwsKafkaEvent {
-  eventSource: 'SelfManagedKafka' | 'aws:kafka'
-  bootstrapServers?: string
+/** What AWS's self-managed Kafka and Amazon MSK events share, plus `karafka`, which only the karafka poller sends. */
+interface AwsKafkaEventBase {
+  /** The brokers, comma-separated. */
+  bootstrapServers: string
+  /** Keyed `<topic>-<partition>`. */
   records: Record<string, AwsKafkaRecord[]>
   /** Sent by the karafka poller only: partial answers, the attempt, the group, and the fingerprint of the generated code it runs. */
   karafka?: {
@@ -28,6 +37,20 @@ export interface AwsKafkaEvent {
   }
 }
 
+/** AWS's event for self-managed Apache Kafka: what the karafka poller sends too. */
+export interface AwsSelfManagedKafkaEvent extends AwsKafkaEventBase {
+  eventSource: 'SelfManagedKafka'
+}
+
+/** AWS's event for Amazon MSK: `aws:kafka`, with the cluster's ARN. */
+export interface AwsMskEvent extends AwsKafkaEventBase {
+  eventSource: 'aws:kafka'
+  eventSourceArn: string
+}
+
+/** A Lambda event from Kafka: AWS's self-managed Kafka event or its Amazon MSK event. */
+export type AwsKafkaEvent = AwsSelfManagedKafkaEvent | AwsMskEvent
+
 /** The answer to a poller's partial invocation: the last consumed offset per `topic-partition`, and the error if any. */
 export interface PartialResult {
   consumed: Record<string, string>
@@ -35,9 +58,19 @@ export interface PartialResult {
   error?: { name: string; message: string; code?: string }
 }
 
-/** Decodes one AWS Kafka record into the runtime's raw record. */
+/**
+ * The partial batch answer AWS's event source mapping reads when the mapping sets
+ * `FunctionResponseTypes: [ReportBatchItemFailures]`: each record that failed, named by its
+ * `records` key (`<topic>-<partition>`) and offset. An empty list means the batch succeeded.
+ */
+export interface KafkaBatchResponse {
+  batchItemFailures: { itemIdentifier: { partition: string; offset: number } }[]
+}
+
+/** Decodes one AWS Kafka record into the runtime's raw record; a missing or null key or value is null. */
 export function fromAwsRecord(record: AwsKafkaRecord): RawRecord {
   const headers: Record<string, Buffer> = {}
+  // Buffer.from keeps the low 8 bits of each number, so AWS's signed bytes (-61) and unsigned ones (195) read alike.
   for (const entry of record.headers ?? []) {
     for (const [name, bytes] of Object.entries(entry)) headers[name] = Buffer.from(bytes)
   }
@@ -45,19 +78,22 @@ export function fromAwsRecord(record: AwsKafkaRecord): RawRecord {
     topic: record.topic,
     partition: record.partition,
     offset: String(record.offset),
-    key: record.key ? Buffer.from(record.key, 'base64') : null,
+    key: record.key === null || record.key === undefined ? null : Buffer.from(record.key, 'base64'),
     value: record.value === null || record.value === undefined ? null : Buffer.from(record.value, 'base64'),
     timestamp: String(record.timestamp),
     headers,
   }
 }
 
-/** The AWS form of a record: base64 key and value, header values as byte arrays. */
-export function toAwsRecord(record: RawRecord): AwsKafkaRecord {
-  const headers: Record<string, number[]>[] = []
+/**
+ * The AWS form of a record, as AWS's event source mapping sends it: base64 key and value, left
+ * out when null; header values as signed bytes, one object per value.
+ */
+export function toAwsRecord(record: RawRecord, timestampType: AwsKafkaRecord['timestampType'] = 'CREATE_TIME'): AwsKafkaRecord {
+  const headers: AwsKafkaHeader[] = []
   for (const [name, value] of Object.entries(record.headers ?? {})) {
     for (const item of Array.isArray(value) ? value : [value]) {
-      if (item !== undefined) headers.push({ [name]: [...Buffer.from(item)] })
+      if (item !== undefined) headers.push({ [name]: signedBytes(Buffer.from(item)) })
     }
   }
   return {
@@ -65,9 +101,14 @@ export function toAwsRecord(record: RawRecord): AwsKafkaRecord {
     partition: record.partition,
     offset: Number(record.offset),
     timestamp: Number(record.timestamp),
-    timestampType: 'CREATE_TIME',
-    key: record.key === null ? null : record.key.toString('base64'),
-    value: record.value === null ? null : record.value.toString('base64'),
+    timestampType,
+    ...(record.key === null ? {} : { key: record.key.toString('base64') }),
+    ...(record.value === null ? {} : { value: record.value.toString('base64') }),
     headers,
   }
+}
+
+/** Bytes as Java's signed bytes, the form AWS sends header values in. */
+function signedBytes(bytes: Buffer): number[] {
+  return Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length))
 }

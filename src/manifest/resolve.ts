@@ -2,7 +2,7 @@ import path from 'node:path'
 import { appSecrets, resolveSslPaths } from '../kafka/security.js'
 import { parseEventSpec } from './fields.js'
 import { lambdaFunctionName } from './names.js'
-import type { ManifestData } from './schema.js'
+import { AWS_DEFAULT_POLLERS, type ManifestData } from './schema.js'
 import type { Manifest, Route, Topic } from './types.js'
 
 /** Normalises a checked manifest: broker lists, parsed events, flattened routes, absolute paths. */
@@ -30,6 +30,10 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
       topic,
       handlerPath: path.resolve(root, route.handler),
       functionName: route.backend === 'lambda' && data.lambda ? lambdaFunctionName(data.lambda.functionPrefix, group, topic) : undefined,
+      aws:
+        route.poller === 'aws'
+          ? { consumerGroupId: route.aws?.consumerGroupId ?? group, pollers: route.aws?.pollers ?? { ...AWS_DEFAULT_POLLERS } }
+          : undefined,
     }))
   }
   return {

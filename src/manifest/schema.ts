@@ -87,6 +87,28 @@ export const virtualPartitionsSchema = z.strictObject({
   distribution: z.enum(['balanced', 'consistent']).default('balanced'),
 })
 
+/** Who polls a lambda route: `karafka server` (which invokes the function), or AWS's event source mapping. */
+export const POLLERS = ['karafka', 'aws'] as const
+
+/** AWS's own defaults for provisioned Kafka pollers. */
+export const AWS_DEFAULT_POLLERS = { min: 1, max: 200 } as const
+
+/** How AWS's event source mapping polls a route with `poller: aws`. */
+export const awsPollingSchema = z.strictObject({
+  /** The Kafka consumer group the mapping consumes as (AWS's ConsumerGroupId); the route's consumer group by default. */
+  consumerGroupId: z
+    .string()
+    .regex(/^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/, 'a consumer group id has 1 to 200 letters, digits or - / * : _ + = . @')
+    .optional(),
+  /** Provisioned event pollers (AWS's ProvisionedPollerConfig): error handling and partial batch answers need them. */
+  pollers: z
+    .strictObject({
+      min: z.int().min(1).max(200).default(AWS_DEFAULT_POLLERS.min),
+      max: z.int().min(1).max(2_000).default(AWS_DEFAULT_POLLERS.max),
+    })
+    .prefault({}),
+})
+
 export const routeSchema = z.strictObject({
   handler: projectPath,
   backend: z.enum(['local', 'lambda']).default('local'),
@@ -105,6 +127,9 @@ export const routeSchema = z.strictObject({
    * not its payload's partition key: reported (and handed over), or dead-lettered as invalid.
    */
   inconsistent: z.enum(['report', 'dead-letter']).default('report'),
+  /** Who polls a lambda route: karafka (the default: `karafka server`) or aws (AWS's event source mapping). */
+  poller: z.enum(POLLERS).default('karafka'),
+  aws: awsPollingSchema.optional(),
 })
 
 export const consumerGroupSchema = z.strictObject({
@@ -161,6 +186,13 @@ export const appSchema = z.strictObject({
   partitioner: z.enum(PARTITIONERS).default('murmur2'),
 })
 
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+    'the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+  )
+
 export const lambdaSchema = z.strictObject({
   region: z.string().min(1, 'the AWS region is needed, such as us-east-1'),
   functionPrefix: z
@@ -183,12 +215,23 @@ export const lambdaSchema = z.strictObject({
    * function reads it at cold start, so the app block's `${VAR}`s (a SASL password, a TLS key
    * as PEM text) resolve from it instead of from the function's visible environment.
    */
-  secrets: z
-    .string()
-    .regex(
-      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
-      'the ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
-    )
+  secrets: secretArn.optional(),
+  /** How AWS's event source mappings reach the cluster, for routes with `poller: aws`. */
+  eventSource: z
+    .strictObject({
+      /** An Amazon MSK cluster's ARN; without it the cluster is self-managed Kafka at app.brokers. */
+      mskCluster: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[^/]+\/[^/]+$/,
+          'the ARN of an Amazon MSK cluster (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)',
+        )
+        .optional(),
+      /** The Secrets Manager secret AWS's mapping signs in with: SASL username and password, or the client certificate and key. */
+      authSecret: secretArn.optional(),
+      /** The Secrets Manager secret with the root CA certificate of a self-managed cluster's private CA (app.ssl.ca). */
+      caSecret: secretArn.optional(),
+    })
     .optional(),
 })
 

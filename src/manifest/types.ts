@@ -23,8 +23,15 @@ export interface Topic {
   partitioner: PartitionerName
 }
 
+/** How AWS's event source mapping polls a route with `poller: aws`, every default applied. */
+export interface AwsPolling {
+  /** The Kafka consumer group the mapping consumes as: `aws.consumerGroupId`, or the route's consumer group. */
+  consumerGroupId: string
+  pollers: { min: number; max: number }
+}
+
 /** One consumer group's subscription of one topic, with every default applied. */
-export interface Route extends Omit<RouteSettings, 'handler'> {
+export interface Route extends Omit<RouteSettings, 'handler' | 'poller' | 'aws'> {
   group: string
   topic: string
   /** The handler path as written, relative to the project root. */
@@ -33,6 +40,10 @@ export interface Route extends Omit<RouteSettings, 'handler'> {
   handlerPath: string
   /** The Lambda function name, for lambda routes. */
   functionName: string | undefined
+  /** Who polls a lambda route; the karafka poller when left out. */
+  poller?: RouteSettings['poller']
+  /** For routes with `poller: aws`: how AWS's event source mapping polls them. */
+  aws?: AwsPolling
 }
 
 /** A loaded, checked and resolved manifest. */

@@ -23,6 +23,11 @@ export interface ServerOptions {
   monitor?: Monitor
   /** Serve /metrics, /healthz and /readyz on this port (0: a free one), with the manifest's metrics settings or their defaults. */
   metricsPort?: number
+  /**
+   * Also poll the routes AWS's event source mapping polls in production (`poller: aws`), as
+   * `karafka dev` does where there is no AWS; by default they are left to AWS.
+   */
+  pollAwsRoutes?: boolean
 }
 
 /** A running `karafka server`: one poller per consumer group, one producer for responders and dead letters. */
@@ -133,7 +138,12 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   }
 }
 
-function selectRoutes(manifest: Manifest, options: ServerOptions): Route[] {
+/**
+ * The routes this server polls: those of the chosen groups, less the ones AWS polls (unless
+ * `pollAwsRoutes`), on the backend `--backend` forces.
+ * @throws ArgumentsError for an unknown group, or when nothing is left to poll.
+ */
+export function selectRoutes(manifest: Manifest, options: Pick<ServerOptions, 'groups' | 'backend' | 'pollAwsRoutes'>): Route[] {
   const unknown = (options.groups ?? []).filter((g) => !(g in manifest.consumerGroups))
   if (unknown.length > 0) {
     throw new ArgumentsError(
@@ -141,9 +151,15 @@ function selectRoutes(manifest: Manifest, options: ServerOptions): Route[] {
       `the manifest has: ${Object.keys(manifest.consumerGroups).join(', ') || 'none'}`,
     )
   }
-  const routes = manifest.routes
-    .filter((r) => !options.groups?.length || options.groups.includes(r.group))
+  const chosen = manifest.routes.filter((r) => !options.groups?.length || options.groups.includes(r.group))
+  const routes = chosen
+    .filter((r) => options.pollAwsRoutes || r.poller !== 'aws')
     .map((r) => (options.backend ? { ...r, backend: options.backend } : r))
+  if (routes.length === 0 && chosen.length > 0)
+    throw new ArgumentsError(
+      `there is nothing to consume: AWS's event source mapping polls every route (${chosen.map((r) => `${r.group}/${r.topic}`).join(', ')})`,
+      'karafka server polls routes with poller: karafka (the default); karafka dev polls every route locally',
+    )
   if (routes.length === 0)
     throw new ArgumentsError(
       'there is nothing to consume: the manifest has no consumerGroups routes',

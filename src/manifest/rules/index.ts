@@ -1,4 +1,5 @@
 import { isPlainObject } from '../fields.js'
+import { checkAwsPolling } from './aws-polling.js'
 import { checkBrokers } from './brokers.js'
 import { checkLambdaRuntime } from './lambda.js'
 import { checkNames } from './names.js'
@@ -27,6 +28,7 @@ export function checkRules(raw: unknown, root: string): RuleIssue[] {
     ...checkPartitionKeys(topics),
     ...checkNames(topics),
     ...checkRoutes(raw, topics),
+    ...checkAwsPolling(raw),
     ...checkPaths(raw, root),
   ]
 }

@@ -68,6 +68,14 @@ export function checkRoutes(raw: Record<string, unknown>, topics: Record<string,
           hint: `add deadLetter: ${topic}.dlq to the route, or use inconsistent: report`,
         })
       }
+      if (route.transactional === true && route.poller === 'aws') {
+        issues.push({
+          path: [...routePath, 'transactional'],
+          at: 'key',
+          message: "a transactional route cannot be polled by AWS's event source mapping",
+          hint: 'AWS commits its own offsets, outside any transaction of yours; leave poller: karafka (the default), whose poller writes the events and the offsets in one transaction',
+        })
+      }
       if (route.transactional === true && isPlainObject(route.virtualPartitions)) {
         issues.push({
           path: [...routePath, 'transactional'],

@@ -3,7 +3,14 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { GetAliasCommand, GetFunctionCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda'
+import {
+  CreateEventSourceMappingCommand,
+  GetAliasCommand,
+  GetFunctionCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  ListVersionsByFunctionCommand,
+} from '@aws-sdk/client-lambda'
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { z } from 'zod'
 import { runCodegen } from '../../../generator/main.js'
@@ -175,7 +182,7 @@ describe('karafka deploy against a real moto server', () => {
     const handler = createLambdaHandler(
       createConsumerDefinition('shop', 'orders', topology, () => void seen.push(process.env.KAFKA_PASSWORD)),
     )
-    const record = { topic: 'orders', partition: 0, offset: 0, timestamp: 0, timestampType: 'CREATE_TIME', key: null, headers: [] }
+    const record = { topic: 'orders', partition: 0, offset: 0, timestamp: 0, timestampType: 'CREATE_TIME' as const, key: null, headers: [] }
     const value = Buffer.from(JSON.stringify({ event_name: 'noted', payload: {} })).toString('base64')
     const saved = { ...process.env }
     Object.assign(process.env, env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint, PRESET: 'kept' }, deployed)
@@ -220,5 +227,44 @@ describe('karafka deploy against a real moto server', () => {
     })
     assert.equal(noCredentials.code, 2)
     assert.match(noCredentials.stderr, /no AWS credentials were found/)
+  })
+  it("a route AWS polls: --dry-run warns what AWS's mapping cannot honour; deploy makes the function, and no mapping", async () => {
+    const polled = tempProject({
+      'karafka.yml': MANIFEST('arn:aws:iam::123456789012:role/karafka-deploy')
+        .replace('functionPrefix: deploy-', 'functionPrefix: polled-')
+        .replace('backend: lambda }', 'backend: lambda, poller: aws, deadLetter: orders.dlq, retry: { attempts: 4 } }'),
+      'handlers/orders.ts': HANDLER('polled'),
+    })
+    after(() => polled.remove())
+    runCodegen({ manifestPath: path.join(polled.dir, 'karafka.yml'), cwd: polled.dir })
+    const args = ['deploy', '--manifest', path.join(polled.dir, 'karafka.yml')]
+    const dry = await karafka([...args, '--dry-run'], { env })
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(
+      dry.stderr,
+      /warning: shop\/orders: retry\.backoffMs 1000 doubling to maxBackoffMs 30000 is not honoured: AWS retries at its own pace; retry\.attempts 4 carries over \(MaximumRetryAttempts 3\)/,
+    )
+    assert.match(dry.stderr, /warning: shop\/orders: a message whose retries run out goes to orders\.dlq as AWS writes it/)
+    assert.match(
+      dry.stdout,
+      /polled-shop-orders +event source mapping +AWS polls orders from TRIM_HORIZON, batches of 100, 3 retries then kafka:\/\/orders\.dlq, 1-200 pollers; not made by karafka deploy: see --template sam/,
+    )
+    const real = await karafka(args, { env })
+    assert.equal(real.code, 0, real.stderr)
+    assert.match(real.stdout, /polled-shop-orders +create /)
+    const mappings = await client.send(new ListEventSourceMappingsCommand({ FunctionName: 'polled-shop-orders' }))
+    assert.deepEqual(mappings.EventSourceMappings, [], 'karafka deploy leaves the mapping to the template')
+    // What moto 5 cannot serve, and so what no test here proves: a Kafka mapping. It wants an SQS, DynamoDB or Kinesis ARN.
+    await assert.rejects(
+      client.send(
+        new CreateEventSourceMappingCommand({
+          FunctionName: 'polled-shop-orders',
+          Topics: ['orders'],
+          SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: ['127.0.0.1:9092'] } },
+          StartingPosition: 'TRIM_HORIZON',
+        }),
+      ),
+      /Missing EventSourceArn/,
+    )
   })
 })

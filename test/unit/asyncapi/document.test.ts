@@ -38,7 +38,7 @@ describe('karafka asyncapi', () => {
         .channels()
         .all()
         .map((c) => c.address()),
-      ['users', 'orders', 'orders.dlq'],
+      ['users', 'orders', 'orders.dlq', 'users.welcome.dlq'],
     )
     const users = document.channels().get('users')!
     assert.deepEqual(kafkaBinding(users), {

@@ -10,6 +10,30 @@ import { typecheck } from '../../helpers/typecheck.js'
 
 const IMPORT = "import { defineConsumer, responders } from '../generated/karafka.js'\n"
 
+// AWS's events are ours; ours are AWS's where AWS's format allows (a record with a key and a
+// value); the generated entry's handler is a Lambda handler of AWS's Kafka events as users type one.
+const AWS_TYPES = `import type { Handler, MSKEvent, MSKHandler, SelfManagedKafkaEvent, SelfManagedKafkaHandler } from 'aws-lambda'
+import type { AwsKafkaEvent, AwsKafkaRecord, AwsMskEvent, AwsSelfManagedKafkaEvent, KafkaBatchResponse, PartialResult } from 'karafka-ts'
+import { handler } from '../generated/lambda/mail.users.js'
+
+export const fromSelfManaged = (event: SelfManagedKafkaEvent): AwsSelfManagedKafkaEvent => event
+export const fromMsk = (event: MSKEvent): AwsMskEvent => event
+export const fromEither = (event: SelfManagedKafkaEvent | MSKEvent): AwsKafkaEvent => event
+
+type Keyed<E extends AwsKafkaEvent> = Omit<E, 'records'> & { records: Record<string, (AwsKafkaRecord & { key: string; value: string })[]> }
+export const toSelfManaged = (event: Keyed<AwsSelfManagedKafkaEvent>): SelfManagedKafkaEvent => event
+export const toMsk = (event: Keyed<AwsMskEvent>): MSKEvent => event
+
+export const typed: Handler<SelfManagedKafkaEvent | MSKEvent, KafkaBatchResponse | PartialResult | undefined> = handler
+export const untyped: Handler<MSKEvent> = handler
+export const wrappedMsk: MSKHandler = async (event, context) => {
+  await handler(event, context)
+}
+export const wrappedSelfManaged: SelfManagedKafkaHandler = async (event, context) => {
+  await handler(event, context)
+}
+`
+
 // Handler files, each expected to compile or to fail for one stated reason.
 const CASES: Record<string, { code: string; error?: RegExp }> = {
   'handlers/good.ts': {
@@ -51,6 +75,24 @@ export const invoice = responders.invoices.invoiceIssued({ invoiceId: 'i', custo
     code: `${IMPORT}export default defineConsumer('example', 'nope', async () => {})\n`,
     error: /Argument of type '"nope"' is not assignable to parameter of type '"users" \| "carts"'/,
   },
+  // AWS's own event and handler types (@types/aws-lambda) against ours and the generated entry's handler.
+  'handlers/aws-types.ts': { code: AWS_TYPES },
+  'handlers/aws-null-key.ts': {
+    code: `import type { SelfManagedKafkaEvent } from 'aws-lambda'
+import type { AwsSelfManagedKafkaEvent } from 'karafka-ts'
+// @types/aws-lambda says every record has a key and a value; AWS leaves out a null key and a tombstone's value.
+export const theirs = (event: AwsSelfManagedKafkaEvent): SelfManagedKafkaEvent => event
+`,
+    error: /Type 'string \| null \| undefined' is not assignable to type 'string'/,
+  },
+  'handlers/aws-void-result.ts': {
+    code: `import type { MSKHandler } from 'aws-lambda'
+import { handler } from '../generated/lambda/mail.users.js'
+// @types/aws-lambda types a Kafka handler's result as void: it has no partial batch answer.
+export const direct: MSKHandler = handler
+`,
+    error: /Type 'KafkaBatchResponse' is not assignable to type 'void'/,
+  },
   'handlers/wrong-group-topic.ts': {
     code: `${IMPORT}export default defineConsumer('billing', 'users', async () => {})\n`,
     error: /Argument of type '"users"' is not assignable to parameter of type '"invoices"'/,
@@ -58,13 +100,16 @@ export const invoice = responders.invoices.invoiceIssued({ invoiceId: 'i', custo
 }
 
 describe('generated code at compile time', () => {
-  const app = tempProject({ 'karafka.yml': CODEGEN_MANIFEST, 'schemas/invoice.ts': INVOICE_SCHEMA })
+  // Plus a route that AWS's event source mapping polls, for the entry under AWS's types.
+  const manifest = `${CODEGEN_MANIFEST}  mail:\n    topics:\n      users: { handler: handlers/mail.ts, backend: lambda, poller: aws, deadLetter: users.dlq }\n`
+  const app = tempProject({ 'karafka.yml': manifest, 'schemas/invoice.ts': INVOICE_SCHEMA })
   after(() => app.remove())
   runCodegen({ manifestPath: path.join(app.dir, 'karafka.yml'), cwd: app.dir, env: {} })
   const files = Object.entries(CASES).map(([name, { code }]) => app.write(name, code))
   const generated = [
     'generated/karafka.ts',
     'generated/lambda/example.carts.ts',
+    'generated/lambda/mail.users.ts',
     'handlers/users.ts',
     'handlers/carts.ts',
     'handlers/invoices.ts',
@@ -72,7 +117,7 @@ describe('generated code at compile time', () => {
   const errors = typecheck([...generated, ...files])
 
   it('the generated files, the stubs and a correct handler compile under strict', () => {
-    for (const file of [...generated, path.join(app.dir, 'handlers/good.ts')])
+    for (const file of [...generated, path.join(app.dir, 'handlers/good.ts'), path.join(app.dir, 'handlers/aws-types.ts')])
       assert.deepEqual(errors.get(file), [], path.relative(app.dir, file))
   })
 

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { createConsumerDefinition, type Message } from '../../../src/consumer/types.js'
 import { splitRecords } from '../../../src/invokers/lambda.js'
 import { createLambdaHandler } from '../../../src/lambda/adapter.js'
-import { type AwsKafkaEvent, fromAwsRecord, toAwsRecord } from '../../../src/lambda/event.js'
+import { type AwsKafkaEvent, fromAwsRecord, type PartialResult, toAwsRecord } from '../../../src/lambda/event.js'
 
 // The sample self-managed Kafka event of AWS's Lambda documentation, as published.
 const AWS_EVENT = JSON.parse(
@@ -38,7 +38,7 @@ function eventOf(values: unknown[], partial: boolean): AwsKafkaEvent {
     partition: 0,
     offset: 15 + i,
     timestamp: 1545084650987,
-    timestampType: 'CREATE_TIME',
+    timestampType: 'CREATE_TIME' as const,
     key: 'cmVjb3JkS2V5',
     value: Buffer.from(JSON.stringify(value)).toString('base64'),
     headers: AWS_EVENT.records['mytopic-0']![0]!.headers,
@@ -116,7 +116,7 @@ it('refuses a poller whose generated code has another fingerprint, without runni
     }),
   )
   const event = eventOf([{ event_name: 'note', payload: { text: 'hi' } }], true)
-  const stale = await handler({ ...event, karafka: { ...event.karafka, fingerprint: 'other' } })
+  const stale = (await handler({ ...event, karafka: { ...event.karafka, fingerprint: 'other' } })) as PartialResult
   assert.equal(stale?.error?.code, 'CODEGEN_STALE')
   assert.match(stale?.error?.message ?? '', /run karafka codegen, then karafka deploy/)
   assert.deepEqual(stale?.consumed, {})
@@ -144,7 +144,7 @@ it('splits batches so that each event stays under the 6 MB payload limit', () =>
     partition: 0,
     offset: 0,
     timestamp: 0,
-    timestampType: 'CREATE_TIME',
+    timestampType: 'CREATE_TIME' as const,
     key: null,
     value: 'x'.repeat(1_000_000),
     headers: [],
@@ -155,4 +155,62 @@ it('splits batches so that each event stays under the 6 MB payload limit', () =>
     [6, 6, 1],
   )
   assert.ok(chunks.every((c) => Buffer.byteLength(JSON.stringify(c)) < 6 * 1024 * 1024))
+})
+
+// AWS's documented MSK sample, its value replaced by notes (a record per value, offsets from 15).
+const MSK_EVENT = JSON.parse(readFileSync(new URL('../../fixtures/aws/msk-event.json', import.meta.url), 'utf8')) as AwsKafkaEvent
+
+function awsEventOf(sample: AwsKafkaEvent, texts: (string | null)[]): AwsKafkaEvent {
+  const template = sample.records['mytopic-0']![0]!
+  const records = texts.map((text, i) => {
+    const { value: _value, ...rest } = template
+    return text === null
+      ? { ...rest, offset: 15 + i } // a tombstone: AWS leaves the value out
+      : { ...rest, offset: 15 + i, value: Buffer.from(JSON.stringify({ event_name: 'note', payload: { text } })).toString('base64') }
+  })
+  return { ...sample, records: { 'mytopic-0': records } }
+}
+
+for (const [name, sample] of [
+  ['self-managed', AWS_EVENT],
+  ['MSK', MSK_EVENT],
+] as const) {
+  it(`under AWS's event source mapping (${name}): success answers no failures; a failure halfway names the first record not consumed`, async () => {
+    const seen: Message[] = []
+    const handler = createLambdaHandler(
+      createConsumerDefinition('g', 'mytopic', topology, (messages: Message[], ctx) => {
+        for (const m of messages) {
+          seen.push(m)
+          if (!m.tombstone && (m.payload as { text: string }).text === 'bad') throw new TypeError('bad note')
+          ctx.markAsConsumed(m)
+        }
+      }),
+      { poller: 'aws', consumerGroupId: 'g' },
+    )
+    assert.deepEqual(await handler(awsEventOf(sample, ['a', null, 'b'])), { batchItemFailures: [] })
+    assert.deepEqual(
+      seen.map((m) => [m.offset, m.tombstone, m.event]),
+      [
+        ['15', false, 'note'],
+        ['16', true, null],
+        ['17', false, 'note'],
+      ],
+      'the tombstone reached the handler as one',
+    )
+    assert.deepEqual(await handler(awsEventOf(sample, ['a', 'b', 'bad', 'c'])), {
+      batchItemFailures: [
+        { itemIdentifier: { partition: 'mytopic-0', offset: 17 } },
+        { itemIdentifier: { partition: 'mytopic-0', offset: 18 } },
+      ],
+    })
+  })
+}
+
+it('a route the karafka poller polls still throws when something else invokes it without karafka.partial', async () => {
+  const handler = createLambdaHandler(
+    createConsumerDefinition('g', 'mytopic', topology, () => {
+      throw new TypeError('bad note')
+    }),
+  )
+  await assert.rejects(handler(awsEventOf(MSK_EVENT, ['a'])), /bad note/)
 })

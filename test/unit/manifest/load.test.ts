@@ -72,9 +72,10 @@ describe('loadManifest: good manifests', () => {
     assert.equal(manifest.topics.users?.key, 'id')
     assert.equal(manifest.topics.orders?.key, 'customerId')
     assert.deepEqual(
-      manifest.routes.map((r) => `${r.group}/${r.topic}`),
-      ['example/users', 'example/orders'],
+      manifest.routes.map((r) => `${r.group}/${r.topic} ${r.poller}`),
+      ['example/users karafka', 'example/orders karafka', 'example_mailer/users aws'],
     )
+    assert.deepEqual(manifest.routes[2]?.aws, { consumerGroupId: 'example_mailer', pollers: { min: 1, max: 3 } })
   })
 
   it('applies defaults, expands variables and types them', () => {
