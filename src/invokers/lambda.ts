@@ -1,10 +1,11 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda'
 import { KarafkaError } from '../errors/index.js'
 import type { Monitor } from '../instrumentation/monitor.js'
-import { type AwsKafkaEvent, type AwsKafkaRecord, type PartialResult, toAwsRecord } from '../lambda/event.js'
+import { type AwsKafkaEvent, type AwsKafkaRecord, fromAwsStaged, type PartialResult, toAwsRecord } from '../lambda/event.js'
 import { codegenFingerprint } from '../manifest/fingerprint.js'
 import type { Manifest } from '../manifest/types.js'
 import { traceHeaders } from '../observability/tracing.js'
+import type { StagedRecord } from '../producer/staged.js'
 import { isTransientAwsError } from '../retry/aws-errors.js'
 import type { InvokeRequest, InvokeResult, Invoker } from './invoker.js'
 
@@ -36,12 +37,24 @@ export function createLambdaInvoker(
       const timestampType =
         manifest.topics[route.topic]?.config['message.timestamp.type'] === 'LogAppendTime' ? 'LOG_APPEND_TIME' : 'CREATE_TIME'
       let consumed: string | undefined
-      for (const chunk of splitRecords(records.map((record) => toAwsRecord(record, timestampType)))) {
+      // A transactional route's function answers with what it published: the runner writes it with the offsets.
+      const transactional = route.transactional === true
+      const published: StagedRecord[] = []
+      const withRecords = transactional ? { records: published } : {}
+      const chunks = splitRecords(records.map((record) => toAwsRecord(record, timestampType)))
+      for (let chunk = chunks.shift(); chunk !== undefined; chunk = chunks.shift()) {
         const event: AwsKafkaEvent = {
           eventSource: 'SelfManagedKafka',
           bootstrapServers: manifest.app.brokers.join(','),
           records: { [batchKey]: chunk },
-          karafka: { partial: true, attempt: context.attempt, group: route.group, fingerprint, ...withTrace() },
+          karafka: {
+            partial: true,
+            attempt: context.attempt,
+            group: route.group,
+            fingerprint,
+            ...(transactional ? { transactional: true } : {}),
+            ...withTrace(),
+          },
         }
         const payload = Buffer.from(JSON.stringify(event))
         monitor.emit('lambda.invoke', () => ({ ...ref, functionName, messages: chunk.length, bytes: payload.length }))
@@ -59,6 +72,7 @@ export function createLambdaInvoker(
           const transient = isTransientAwsError(err) || err.$metadata?.httpStatusCode === undefined
           return {
             consumed,
+            ...withRecords,
             error: new KarafkaError('INVOKE_FAILED', `invoking ${functionName}:${alias} failed: ${err.name}: ${err.message}`, {
               cause: err,
               retriable: transient,
@@ -82,12 +96,13 @@ export function createLambdaInvoker(
             `${functionName} failed (${response.FunctionError}): ${detail?.errorType ?? 'Error'}: ${detail?.errorMessage ?? body}`,
             where,
           )
-          return { consumed, error: named(error, detail?.errorType ?? 'FunctionError') }
+          return { consumed, ...withRecords, error: named(error, detail?.errorType ?? 'FunctionError') }
         }
         const result = parseJson(body) as PartialResult | undefined
         if (!result || typeof result.consumed !== 'object') {
           return {
             consumed,
+            ...withRecords,
             error: new KarafkaError(
               'INVOKE_FAILED',
               `${functionName} answered without a partial result; is it a karafka-ts entry? (${body.slice(0, 200)})`,
@@ -95,13 +110,32 @@ export function createLambdaInvoker(
             ),
           }
         }
+        if (result.error?.code === 'RESPONSE_TOO_LARGE') {
+          // Nothing of this invocation counts: the same records again, in halves, until what each publishes fits.
+          if (chunk.length > 1) {
+            chunks.unshift(chunk.slice(0, Math.ceil(chunk.length / 2)), chunk.slice(Math.ceil(chunk.length / 2)))
+            continue
+          }
+          const error = new KarafkaError('HANDLER_FAILED', `${functionName}: offset ${chunk[0]!.offset}: ${result.error.message}`, where)
+          return { consumed, ...withRecords, error }
+        }
         consumed = result.consumed[batchKey] ?? consumed
+        published.push(...fromAwsStaged(result.records ?? []))
         if (result.error?.code === 'CODEGEN_STALE') {
           // Not the handler's failure: wait (uncounted) for a deploy that matches the poller.
-          return { consumed, error: new KarafkaError('CODEGEN_STALE', `${functionName}: ${result.error.message}`, where), transient: true }
+          return {
+            consumed,
+            ...withRecords,
+            error: new KarafkaError('CODEGEN_STALE', `${functionName}: ${result.error.message}`, where),
+            transient: true,
+          }
         }
         if (result.error) {
-          return { consumed, error: named(new KarafkaError('HANDLER_FAILED', result.error.message, where), result.error.name) }
+          return {
+            consumed,
+            ...withRecords,
+            error: named(new KarafkaError('HANDLER_FAILED', result.error.message, where), result.error.name),
+          }
         }
       }
       // Returning means everything was consumed: a function that says less without an error is not trusted with a skip.
@@ -109,6 +143,7 @@ export function createLambdaInvoker(
       if (consumed !== last) {
         return {
           consumed,
+          ...withRecords,
           error: new KarafkaError(
             'INVOKE_FAILED',
             `${functionName} answered without an error but consumed only up to offset ${consumed ?? '(none)'} of ${records[0]?.offset}-${last}`,
@@ -116,7 +151,7 @@ export function createLambdaInvoker(
           ),
         }
       }
-      return { consumed }
+      return { consumed, ...withRecords }
     },
   }
 }

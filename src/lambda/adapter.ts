@@ -6,8 +6,9 @@ import { contextFrom, endProcessSpan, flushTraces, startProcessSpan, withSpan } 
 import { resolveAppConfig } from '../producer/app-config.js'
 import { createProducerRuntime } from '../producer/producer-runtime.js'
 import { createResponderSet } from '../producer/responders.js'
+import { type StagedRecord, StagedSender } from '../producer/staged.js'
 import { consumeForAws, type RunBatch } from './aws-batch.js'
-import { type AwsKafkaEvent, fromAwsRecord, type KafkaBatchResponse, type PartialResult } from './event.js'
+import { type AwsKafkaEvent, fromAwsRecord, type KafkaBatchResponse, MAX_RESPONSE_BYTES, type PartialResult, toAwsStaged } from './event.js'
 import { loadSecrets } from './secrets.js'
 
 /** The part of Lambda's context the adapter uses. */
@@ -80,9 +81,12 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>, 
             () => deadline.abort(new KarafkaError('LAMBDA_DEADLINE', 'the Lambda deadline is near')),
             Math.max(0, remaining - DEADLINE_MARGIN_MS),
           )
+    const transactional = partial && event.karafka?.transactional === true
     const runBatch: RunBatch = async (messages) => {
       const first = messages[0]!
       let consumed: string | undefined
+      // A transactional route's function publishes nothing itself: the poller writes what it staged, with the offsets.
+      const staged = transactional ? new StagedSender() : undefined
       const ctx: ConsumerContext<unknown> = {
         group: event.karafka?.group ?? definition.group,
         topic: first.topic,
@@ -92,8 +96,9 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>, 
         signal: deadline.signal,
         markAsConsumed: (message) => {
           consumed = message.offset
+          staged?.mark()
         },
-        responders,
+        responders: staged ? createResponderSet(topology, staged) : responders,
       }
       // The handler's span continues the poller's trace (or the message's, when AWS's own poller invoked the function).
       const span = startProcessSpan(
@@ -105,10 +110,10 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>, 
       try {
         await withSpan(span, () => fn(messages, ctx))
         endProcessSpan(span)
-        return { consumed: messages.at(-1)!.offset }
+        return { consumed: messages.at(-1)!.offset, ...(staged ? { records: staged.all() } : {}) }
       } catch (error) {
         endProcessSpan(span, error)
-        return { consumed, error }
+        return { consumed, error, ...(staged ? { records: staged.upToMark() } : {}) }
       }
     }
     try {
@@ -123,6 +128,9 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>, 
         })
       }
       const consumed: Record<string, string> = {}
+      const published: StagedRecord[] = []
+      const answer = (error?: PartialResult['error']): PartialResult =>
+        fitted({ consumed, ...(error ? { error } : {}), ...(transactional ? { records: toAwsStaged(published) } : {}) })
       for (const [batchKey, records] of Object.entries(event.records)) {
         const messages: Message[] = []
         for (const record of records.map(fromAwsRecord)) {
@@ -139,12 +147,13 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>, 
         if (messages.length === 0) continue
         const result = await runBatch(messages)
         if (result.consumed !== undefined) consumed[batchKey] = result.consumed
+        published.push(...(result.records ?? []))
         if (result.error === undefined) continue
         if (!partial) throw result.error
         const error = result.error as Error
-        return { consumed, error: { name: error.name ?? 'Error', message: error.message ?? String(error) } }
+        return answer({ name: error.name ?? 'Error', message: error.message ?? String(error) })
       }
-      return partial ? { consumed } : undefined
+      return partial ? answer() : undefined
     } finally {
       if (timer) clearTimeout(timer)
       try {
@@ -156,6 +165,24 @@ export function createLambdaHandler<E, R>(definition: ConsumerDefinition<E, R>, 
         await flushTraces(Math.min(FLUSH_TRACES_MS, left === undefined ? FLUSH_TRACES_MS : Math.max(0, left - DEADLINE_MARGIN_MS)))
       }
     }
+  }
+}
+
+/**
+ * The answer as it fits in Lambda's 6 MB response; when what a transactional route staged does
+ * not fit, an error that makes the poller invoke the function again on fewer records (nothing
+ * of this invocation counts).
+ */
+function fitted(result: PartialResult): PartialResult {
+  const bytes = Buffer.byteLength(JSON.stringify(result))
+  if (bytes <= MAX_RESPONSE_BYTES) return result
+  return {
+    consumed: {},
+    error: {
+      name: 'KarafkaError',
+      code: 'RESPONSE_TOO_LARGE',
+      message: `what the handler published (${result.records?.length ?? 0} records, ${bytes} bytes as JSON) does not fit in Lambda's 6 MB response`,
+    },
   }
 }
 

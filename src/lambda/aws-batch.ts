@@ -2,11 +2,12 @@ import { deadLetterRecord } from '../consumer/dead-letter.js'
 import { decodeRecord, isInvalidRecord } from '../consumer/decode.js'
 import type { Message } from '../consumer/types.js'
 import type { RecordSender } from '../producer/sender.js'
+import type { StagedRecord } from '../producer/staged.js'
 import type { Topology } from '../topology.js'
 import { type AwsKafkaEvent, type AwsKafkaRecord, fromAwsRecord, type KafkaBatchResponse } from './event.js'
 
 /** Runs the handler on one partition's messages: the offset consumed up to, and the handler's error if it threw. */
-export type RunBatch = (messages: Message[]) => Promise<{ consumed: string | undefined; error?: unknown }>
+export type RunBatch = (messages: Message[]) => Promise<{ consumed: string | undefined; error?: unknown; records?: StagedRecord[] }>
 
 export interface AwsBatchOptions {
   topology: Topology

@@ -1,4 +1,8 @@
 import type { RawRecord } from '../consumer/decode.js'
+import type { StagedRecord } from '../producer/staged.js'
+
+/** Lambda's limit for a synchronous response payload (6 MB), with room to spare. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 16 * 1024
 
 /** One header of an AWS Kafka record: its name and its value as Java's signed bytes (-128..127). */
 export type AwsKafkaHeader = Record<string, number[]>
@@ -34,6 +38,8 @@ interface AwsKafkaEventBase {
     fingerprint?: string
     /** The poller's trace context (W3C traceparent and tracestate): the function's span continues it. */
     trace?: Record<string, string>
+    /** A transactional route: ctx.responders stage what they publish, and the answer carries it for the poller's transaction. */
+    transactional?: boolean
   }
 }
 
@@ -54,8 +60,46 @@ export type AwsKafkaEvent = AwsSelfManagedKafkaEvent | AwsMskEvent
 /** The answer to a poller's partial invocation: the last consumed offset per `topic-partition`, and the error if any. */
 export interface PartialResult {
   consumed: Record<string, string>
-  /** The handler's error; `code` CODEGEN_STALE when the function was built from another manifest than the poller's. */
+  /**
+   * The handler's error; `code` CODEGEN_STALE when the function was built from another manifest
+   * than the poller's, RESPONSE_TOO_LARGE when what a transactional route published does not fit
+   * in Lambda's 6 MB response (the poller invokes it again on fewer records).
+   */
   error?: { name: string; message: string; code?: string }
+  /** On a transactional route: what the handler published for the consumed part, for the poller to write with the offsets. */
+  records?: AwsStagedRecord[]
+}
+
+/** A record a transactional route's function staged: key and value in base64 (null for none), header values in base64. */
+export interface AwsStagedRecord {
+  topic: string
+  key: string | null
+  value: string | null
+  headers: Record<string, string>
+}
+
+/** What the function staged, in the answer's form. */
+export function toAwsStaged(records: StagedRecord[]): AwsStagedRecord[] {
+  const base64 = (value: string | Buffer) => Buffer.from(value).toString('base64')
+  return records.map(({ topic, record }) => ({
+    topic,
+    key: record.key === null ? null : base64(record.key),
+    value: record.value === null ? null : base64(record.value),
+    headers: Object.fromEntries(Object.entries(record.headers ?? {}).map(([name, value]) => [name, base64(value)])),
+  }))
+}
+
+/** The records of a function's answer, as the poller writes them. */
+export function fromAwsStaged(records: AwsStagedRecord[]): StagedRecord[] {
+  const bytes = (value: string) => Buffer.from(value, 'base64')
+  return records.map(({ topic, key, value, headers }) => ({
+    topic,
+    record: {
+      key: key === null ? null : bytes(key),
+      value: value === null ? null : bytes(value),
+      headers: Object.fromEntries(Object.entries(headers).map(([name, v]) => [name, bytes(v)])),
+    },
+  }))
 }
 
 /**

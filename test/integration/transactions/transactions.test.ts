@@ -8,6 +8,8 @@ import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { KafkaTransactions } from '../../../src/consumer/transactions.js'
 import { createKafka } from '../../../src/kafka/client.js'
+import { buildFunctions, lambdaRoutes } from '../../../src/lambda/build.js'
+import { startLambdaServer } from '../../../src/lambda/serve.js'
 import { createTestApp, type TestApp, waitFor } from '../../helpers/app.js'
 import { BIN } from '../../helpers/cli.js'
 import { committedOffsets, readRecords, testBrokers, testKafka, uniqueName } from '../../helpers/kafka.js'
@@ -124,6 +126,40 @@ export default defineConsumer('${group}', '${topic}', async () => {})
       [],
     )
     assert.equal(app.events['offsets.committed']!.length, 20, 'one transaction per message')
+  })
+
+  it('through Lambda: the function publishes nothing itself, and one that crashes halfway leaves no output of its batch', async () => {
+    const [topic, out, group] = [uniqueName('jobs'), uniqueName('jobs.out'), uniqueName('tx')]
+    const app = await createTestApp(
+      'tx-lambda',
+      manifest(topic, out, group, ', backend: lambda, retry: { attempts: 3, backoffMs: 20, maxBackoffMs: 20 }').replace(
+        'topics:',
+        'lambda: { region: us-east-1, functionPrefix: tx-, timeout: 10 }\ntopics:',
+      ),
+      // The first try of the batch exits the function's process after staging done(1) to done(3).
+      { 'handlers/jobs.ts': publishingHandler(group, topic, out, 'if (m.payload.n === 3 && ctx.attempt === 1) process.exit(1)') },
+    )
+    apps.push(app)
+    await buildFunctions(app.manifest, lambdaRoutes(app.manifest))
+    const serve = await startLambdaServer({ manifest: app.manifest, port: 0 })
+    try {
+      for (let n = 1; n <= 5; n++) await app.generated.responders[topic].job({ id: 'k', n })
+      process.env.AWS_ENDPOINT_URL_LAMBDA = serve.url // read when the server makes its Lambda client
+      const server = await app.start()
+      await waitFor('the offset past job 5', async () => (await committedOffsets(group, topic))[0] === '5')
+      await server.stop()
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_LAMBDA
+      await serve.close()
+    }
+    const crashed = (app.events['lambda.invoked'] ?? []).filter((e) => e.functionError)
+    assert.equal(crashed.length, 1, 'the first invocation crashed')
+    assert.deepEqual(await doneNumbers(out, 5, true), [1, 2, 3, 4, 5], 'even read_uncommitted sees each done once: the crash wrote nothing')
+    assert.deepEqual(
+      app.events['offsets.committed']!.map((c) => [c.offset, c.records]),
+      [['5', 5]],
+      "the retry's five events and the offset, in one transaction",
+    )
   })
 
   it("a dead-lettered message's record and the offset past it commit in one transaction, with the events before it", async () => {

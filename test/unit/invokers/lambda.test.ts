@@ -98,4 +98,68 @@ describe('the Lambda invoker', () => {
     })
     assert.equal((await createLambdaInvoker(manifest, new Monitor(), answering(missing)).invoke(request())).transient, false)
   })
+
+  it("on a transactional route, tells the function, takes what it published, and invokes again in halves when that did not fit in Lambda's response", async () => {
+    const events: { offsets: number[]; transactional: unknown }[] = []
+    const client = {
+      send: async (command: { input: { Payload: Uint8Array } }) => {
+        const event = JSON.parse(Buffer.from(command.input.Payload).toString()) as {
+          records: Record<string, { offset: number }[]>
+          karafka: { transactional?: boolean }
+        }
+        const offsets = event.records['jobs-0']!.map((r) => r.offset)
+        events.push({ offsets, transactional: event.karafka.transactional })
+        // Two records publish more than fits; one at a time fits.
+        const answer =
+          offsets.length > 1
+            ? { consumed: {}, error: { name: 'KarafkaError', code: 'RESPONSE_TOO_LARGE', message: 'does not fit' } }
+            : {
+                consumed: { 'jobs-0': String(offsets[0]) },
+                records: [
+                  {
+                    topic: 'out',
+                    key: Buffer.from(`k${offsets[0]}`).toString('base64'),
+                    value: null,
+                    headers: { h: Buffer.from('v').toString('base64') },
+                  },
+                ],
+              }
+        return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(answer)) }
+      },
+    } as unknown as LambdaClient
+    const result = await createLambdaInvoker(manifest, new Monitor(), client).invoke({
+      ...request(),
+      route: { ...route, transactional: true },
+    })
+    assert.deepEqual(
+      events.map((e) => [e.offsets, e.transactional]),
+      [
+        [[5, 6], true],
+        [[5], true],
+        [[6], true],
+      ],
+    )
+    assert.equal(result.error, undefined)
+    assert.equal(result.consumed, '6')
+    assert.deepEqual(
+      result.records?.map(({ topic, record }) => [topic, String(record.key), record.value, String(record.headers?.h)]),
+      [
+        ['out', 'k5', null, 'v'],
+        ['out', 'k6', null, 'v'],
+      ],
+    )
+  })
+
+  it('a single record whose published events do not fit is the handler failing: counted, and dead-lettered in the end', async () => {
+    const tooLarge = { consumed: {}, error: { name: 'KarafkaError', code: 'RESPONSE_TOO_LARGE', message: 'does not fit' } }
+    const result = await createLambdaInvoker(manifest, new Monitor(), answering({ Payload: tooLarge })).invoke({
+      ...request(),
+      records: [record(5)],
+      route: { ...route, transactional: true },
+    })
+    assert.equal((result.error as { code?: string }).code, 'HANDLER_FAILED')
+    assert.match(result.error!.message, /offset 5: does not fit/)
+    assert.equal(result.transient, undefined, 'counted as an attempt')
+    assert.deepEqual(result.records, [])
+  })
 })

@@ -214,3 +214,54 @@ it('a route the karafka poller polls still throws when something else invokes it
   )
   await assert.rejects(handler(awsEventOf(MSK_EVENT, ['a'])), /bad note/)
 })
+
+it('on a transactional route, publishes nothing itself: its answer carries what the handler staged, up to the last mark after a failure', async () => {
+  const handler = createLambdaHandler(
+    createConsumerDefinition('g', 'mytopic', topology, async (messages: Message[], ctx) => {
+      for (const m of messages) {
+        const text = (m.payload as { text: string }).text
+        const delivery = await (ctx.responders as Record<string, Record<string, (p: unknown) => Promise<{ offset: string }>>>).mytopic!
+          .note!({
+          text: `re: ${text}`,
+        })
+        assert.equal(delivery.offset, '-1', 'staged, not sent')
+        if (text === 'bad') throw new TypeError('bad note')
+        ctx.markAsConsumed(m)
+      }
+    }),
+  )
+  const transactional = (values: unknown[]) => {
+    const event = eventOf(values, true)
+    return { ...event, karafka: { ...event.karafka, transactional: true } }
+  }
+  const notes = ['a', 'b', 'bad', 'c'].map((text) => ({ event_name: 'note', payload: { text } }))
+  const failed = (await handler(transactional(notes))) as PartialResult
+  assert.deepEqual(failed.consumed, { 'mytopic-0': '16' })
+  assert.equal(failed.error?.message, 'bad note')
+  const texts = (result: PartialResult) =>
+    result.records!.map((r) => [
+      r.topic,
+      JSON.parse(Buffer.from(r.value!, 'base64').toString()).payload.text,
+      Buffer.from(r.headers.event_name!, 'base64').toString(),
+    ])
+  assert.deepEqual(texts(failed), [
+    ['mytopic', 're: a', 'note'],
+    ['mytopic', 're: b', 'note'],
+  ])
+  const done = (await handler(transactional(notes.slice(0, 2)))) as PartialResult
+  assert.deepEqual(done.consumed, { 'mytopic-0': '16' })
+  assert.equal(texts(done).length, 2)
+
+  // More than Lambda's 6 MB answer: nothing counts, and the poller is told to send fewer records.
+  const big = createLambdaHandler(
+    createConsumerDefinition('g', 'mytopic', topology, async (messages: Message[], ctx) => {
+      const responders = ctx.responders as Record<string, Record<string, (p: unknown) => Promise<unknown>>>
+      for (let i = 0; i < 7; i++) await responders.mytopic!.note!({ text: 'x'.repeat(1024 * 1024) })
+      void messages
+    }),
+  )
+  const tooLarge = (await big(transactional(notes.slice(0, 1)))) as PartialResult
+  assert.equal(tooLarge.error?.code, 'RESPONSE_TOO_LARGE')
+  assert.deepEqual(tooLarge.consumed, {})
+  assert.equal(tooLarge.records, undefined)
+})
