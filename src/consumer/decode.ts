@@ -58,11 +58,25 @@ export function inconsistency(topology: Topology, message: Message): string | un
   const path = topology.topics[message.topic]?.key
   if (path === undefined) return undefined
   let value: unknown = message.payload
-  for (const segment of path.split('.'))
+  for (const segment of keySegments(path))
     value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined
+  // The common case, without building a string: a string key path equal to the record key.
+  if (value === message.key) return undefined
   const expected = String(value)
   if (message.key === expected) return undefined
   return `its key ${message.key === null ? 'is null' : `"${message.key}"`} is not its payload's ${path} ("${expected}"), so it may be in another partition than the other events of that key`
+}
+
+const segments = new Map<string, string[]>()
+
+/** A key path's segments, split once per path (every message of a topic asks). */
+function keySegments(path: string): string[] {
+  let split = segments.get(path)
+  if (!split) {
+    split = path.split('.')
+    segments.set(path, split)
+  }
+  return split
 }
 
 export function isInvalidRecord(value: Message | InvalidRecord): value is InvalidRecord {
