@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { type LoadOptions, loadManifest } from '../src/manifest/index.js'
 import { emitHandlerStubs } from './emitters/handler-stubs.js'
 import { emitKarafkaFile } from './emitters/karafka-file.js'
 import { emitLambdaEntries } from './emitters/lambda-entries.js'
 import { buildModel } from './model/build-model.js'
+import { contentHash, writeStamp } from './stamp.js'
 import { applyPlan, type OutputFile, planWrites, type WritePlan } from './write.js'
 
 export interface CodegenOptions extends LoadOptions {
@@ -31,6 +34,28 @@ export function runCodegen(options: CodegenOptions): CodegenResult {
     ...emitHandlerStubs(model).map((file) => ({ ...file, kind: 'stub' as const })),
   ]
   const plan = planWrites(files, model.outDir)
-  if (!options.check) applyPlan(plan)
+  if (!options.check) {
+    applyPlan(plan)
+    // What this run depended on and wrote, so that the next one can tell at once that nothing changed.
+    const ssl = typeof manifest.app.ssl === 'object' ? [manifest.app.ssl.ca, manifest.app.ssl.cert, manifest.app.ssl.key] : []
+    const dependedOn = [
+      ...model.routes.map((route) => route.handlerFile),
+      ...model.topics.flatMap((topic) =>
+        topic.events.flatMap((event) => (event.spec.kind === 'ref' ? [path.resolve(model.root, event.spec.module)] : [])),
+      ),
+      ...ssl.filter((value): value is string => typeof value === 'string' && !value.includes('-----BEGIN')),
+    ]
+    writeStamp(
+      options.manifestPath,
+      {
+        outDir: model.outDir,
+        files: Object.fromEntries(dependedOn.map((file) => [file, existsSync(file)])),
+        outputs: Object.fromEntries(
+          files.filter((file) => file.kind === 'generated').map((file) => [file.path, contentHash(file.content)]),
+        ),
+      },
+      options.env,
+    )
+  }
   return { ...plan, outDir: model.outDir, ms: performance.now() - began }
 }

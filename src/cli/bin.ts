@@ -3,7 +3,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ArgumentsError, KarafkaError } from '../errors/index.js'
 import type { Command } from './command.js'
-import { COMMANDS } from './commands.js'
+import { COMMANDS, type CommandEntry } from './commands.js'
 import { commandHelp, mainHelp } from './help.js'
 
 const GLOBAL_OPTIONS = {
@@ -23,14 +23,14 @@ export async function main(argv: string[]): Promise<number> {
 async function dispatch(argv: string[]): Promise<number> {
   const version = packageVersion()
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    process.stdout.write(`${mainHelp(COMMANDS, version)}\n`)
+    process.stdout.write(`${mainHelp(await Promise.all(COMMANDS.map((entry) => entry.load())), version)}\n`)
     return 0
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
     process.stdout.write(`${version}\n`)
     return 0
   }
-  const command = findCommand(argv)
+  const command = await findCommand(argv).load()
   const parsed = parseCommandLine(command, argv.slice(command.words.length))
   if (parsed.values.help) {
     process.stdout.write(`${commandHelp(command)}\n`)
@@ -49,7 +49,7 @@ function parseCommandLine(command: Command, args: string[]) {
   }
 }
 
-function findCommand(argv: string[]): Command {
+function findCommand(argv: string[]): CommandEntry {
   const matches = COMMANDS.filter((c) => c.words.every((word, i) => argv[i] === word))
   const command = matches.sort((a, b) => b.words.length - a.words.length)[0]
   if (command) return command
