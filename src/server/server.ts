@@ -13,6 +13,7 @@ import { createProducerRuntime, type ProducerRuntime } from '../producer/produce
 import { createResponderSet } from '../producer/responders.js'
 import { securityProblem } from '../retry/kafka-errors.js'
 import { lagReader, type PartitionLag } from '../topics/lag.js'
+import { startReporter } from '../web/reporter/reporter.js'
 import { loadTopology } from './load-topology.js'
 
 export interface ServerOptions {
@@ -24,6 +25,8 @@ export interface ServerOptions {
   monitor?: Monitor
   /** Serve /metrics, /healthz and /readyz on this port (0: a free one), with the manifest's metrics settings or their defaults. */
   metricsPort?: number
+  /** Report this process's state for `karafka web` (default: the manifest's web.reporting, on unless set off). */
+  reporting?: boolean
 }
 
 /** A running `karafka server`: one poller per consumer group, one producer for responders and dead letters. */
@@ -72,6 +75,10 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     pollers,
     lagReader(kafka, Object.fromEntries(groups.map((group) => [group, routes.filter((r) => r.group === group).map((r) => r.topic)]))),
   )
+  // Its own producer: a reports topic that is missing or slow never holds up dead letters or responders.
+  const reportsProducer = (options.reporting ?? manifest.web.reporting) ? createProducerRuntime(() => manifest.app) : undefined
+  const reporter =
+    reportsProducer && startReporter({ monitor, sender: reportsProducer.sender, web: manifest.web, app: manifest.app.clientId, groups })
   let reportCrash: (error: Error) => void = () => {}
   const crashed = new Promise<Error>((resolve) => (reportCrash = resolve))
   const unsubscribe = monitor.subscribe('error.occurred', (event) => {
@@ -81,7 +88,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     for (const poller of pollers) await poller.start()
   } catch (error) {
     await Promise.all(pollers.map((p) => p.stop(0)))
-    await producer.close()
+    reporter?.discard()
+    await Promise.all([producer.close(), reportsProducer?.close()])
     await metrics?.close()
     // Ours already says what to do (an MSK token that cannot be signed, say): not a broker outage.
     if (error instanceof KarafkaError) throw error
@@ -123,7 +131,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
             ),
           })
         }
-        await producer.close()
+        await reporter?.stop()
+        await Promise.all([producer.close(), reportsProducer && closeWithin(reportsProducer, 2_000)])
         await metrics?.close()
         unsubscribe()
         monitor.emit('app.stopped', { durationMs: Math.round(performance.now() - began) })
@@ -131,6 +140,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       return stopping
     },
   }
+}
+
+/** Closes a producer, giving up after `ms`: a reports topic the broker does not answer for never holds up a shutdown. */
+async function closeWithin(producer: ProducerRuntime, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([producer.close(), new Promise((resolve) => (timer = setTimeout(resolve, ms).unref()))])
+  clearTimeout(timer)
 }
 
 function selectRoutes(manifest: Manifest, options: ServerOptions): Route[] {

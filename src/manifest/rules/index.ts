@@ -7,6 +7,7 @@ import { checkPaths } from './paths.js'
 import { checkRoutes } from './routes.js'
 import type { RuleIssue } from './rule-issue.js'
 import { checkSecurity } from './security.js'
+import { checkWebTopics } from './web.js'
 
 export type { RuleIssue } from './rule-issue.js'
 
@@ -28,5 +29,6 @@ export function checkRules(raw: unknown, root: string): RuleIssue[] {
     ...checkNames(topics),
     ...checkRoutes(raw, topics),
     ...checkPaths(raw, root),
+    ...checkWebTopics(raw, topics),
   ]
 }
