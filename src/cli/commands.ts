@@ -10,6 +10,7 @@ import { build, lambdaServe } from './lambda.js'
 import { produce } from './produce.js'
 import { server } from './server.js'
 import { topicsList, topicsMigrate, topicsPlan, topicsReset } from './topics.js'
+import { web } from './web.js'
 
 /** Every command of the CLI, in the order `karafka --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   topicsList,
   topicsReset,
   lag,
+  web,
   produce,
   build,
   deploy,
