@@ -4,13 +4,13 @@ import type { IncomingHttpHeaders } from 'node:http'
 /** The environment variable holding the UI's basic-auth password; unset, the UI asks for none. */
 export const PASSWORD_ENV = 'KARAFKA_WEB_PASSWORD'
 
-/** Every page's headers: no inline script or style, no framing, no referrer, nothing cached. */
+/** Every page's headers: no inline script or style, no framing, no referrer beyond the UI itself, nothing cached. */
 export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 }
 
@@ -59,7 +59,9 @@ export function csrfProblem(headers: IncomingHttpHeaders, formToken: string | un
   const site = headers['sec-fetch-site']
   if (site !== undefined && site !== 'same-origin') return `the request came from another site (Sec-Fetch-Site: ${site})`
   const origin = headers.origin
-  if (origin !== undefined && origin !== 'null') {
+  // A browser that says same-origin itself is believed (no page can forge that header); otherwise the Origin must be this one.
+  if (site !== 'same-origin' && origin !== undefined) {
+    if (origin === 'null') return 'the request came from an opaque origin'
     let host: string
     try {
       host = new URL(origin).host
@@ -67,7 +69,7 @@ export function csrfProblem(headers: IncomingHttpHeaders, formToken: string | un
       return `the Origin header is not a URL (${origin})`
     }
     if (host !== headers.host) return `the request came from ${origin}, not from this page's origin`
-  } else if (origin === 'null') return 'the request came from an opaque origin'
+  }
   if (formToken === undefined || !sameSecret(formToken, token))
     return 'the form token is missing or out of date: reload the page and try again'
   return undefined
