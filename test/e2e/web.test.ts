@@ -53,9 +53,12 @@ describe('karafka web in a browser (real broker, two pollers)', () => {
       ),
       {
         'handlers/jobs.ts': `import { defineConsumer } from '../generated/karafka.js'
-export default defineConsumer('${group}', '${topic}', async (messages) => {
+export default defineConsumer('${group}', '${topic}', async (messages, ctx) => {
   await new Promise((resolve) => setTimeout(resolve, 40))
-  if (messages.some((m) => m.event === 'job' && m.payload.n === 666)) throw new Error('<b>poison</b> never works')
+  for (const m of messages) {
+    if (m.event === 'job' && m.payload.n === 666) throw new Error('<b>poison</b> never works')
+    ctx.markAsConsumed(m)
+  }
 })
 `,
       },
@@ -130,6 +133,11 @@ export default defineConsumer('${group}', '${topic}', async (messages) => {
       `${base}/dead-letters/${deadLetter}`,
       'the poison message under dead letters',
       async () => (await page.locator('table.dead-letters tbody tr').count()) > 0,
+    )
+    assert.equal(
+      await page.locator('table.dead-letters tbody tr').count(),
+      1,
+      'the poison message alone: the handler marks what it consumed',
     )
     const row = page.locator('table.dead-letters tbody tr').first()
     assert.equal(await row.locator('td').nth(6).innerText(), poisonKey)

@@ -14,7 +14,7 @@ function drawCharts(root) {
       width,
       height: 200,
       cursor: { drag: { x: false, y: false } },
-      legend: { live: true },
+      legend: { show: series.length > 1, live: true },
       scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max * 1.1, min)] } },
       axes: [
         { stroke: '#6b7280', grid: { stroke: '#eef0f3' } },

@@ -17,7 +17,15 @@ export interface Series {
   lag: { group: string; values: (number | null)[] }[]
 }
 
+/** The lag of each consumer group as the UI itself read it from the broker (end offsets minus committed). */
+export interface LagSample {
+  at: number
+  groups: Record<string, number>
+}
+
 export const HISTORY_MS = 3_600_000
+/** A lag sample stands for the buckets up to this long after it. */
+const SAMPLE_SPAN_MS = 15_000
 const STALE_INTERVALS = 3
 
 /**
@@ -60,14 +68,19 @@ export class ReportsStore {
   }
 
   /**
-   * Messages/s of all processes, and the lag of each consumer group, in buckets of `bucketMs`
-   * over the last hour. In each bucket every process counts with its latest report not older
-   * than two of its intervals, and each partition's lag comes from the latest report that
-   * holds it (after a rebalance, its new owner's).
+   * Messages/s of all processes, and the lag of each consumer group, over the last hour (or
+   * since the first report of it), in about 150 buckets. In each bucket every process counts
+   * with its latest report not older than two of its intervals. The lag is the UI's own
+   * reading (`samples`, from the broker) where it has one; before it started reading, each
+   * partition's lag comes from the latest report that holds it (after a rebalance, its new
+   * owner's).
    */
-  series(now: number, bucketMs = 10_000): Series {
+  series(now: number, samples: readonly LagSample[] = []): Series {
     this.prune(now)
-    const start = Math.floor((now - HISTORY_MS) / bucketMs) * bucketMs
+    const first = this.history.reduce((min, r) => Math.min(min, r.reportedAt), now)
+    const span = Math.max(60_000, now - Math.max(first, now - HISTORY_MS))
+    const bucketMs = Math.max(1_000, Math.round(span / 150 / 1_000) * 1_000)
+    const start = Math.floor((now - span) / bucketMs) * bucketMs
     const byProcess = new Map<string, ProcessReport[]>()
     for (const report of this.history) {
       const list = byProcess.get(report.id)
@@ -77,6 +90,8 @@ export class ReportsStore {
     for (const list of byProcess.values()) list.sort((a, b) => a.reportedAt - b.reportedAt)
     const groups = new Set<string>()
     for (const report of this.history) for (const group of report.groups) groups.add(group.group)
+    for (const sample of samples) for (const group of Object.keys(sample.groups)) groups.add(group)
+    let sampleAt = -1
     const series: Series = { times: [], throughput: [], lag: [...groups].sort().map((group) => ({ group, values: [] })) }
     const cursors = new Map<string, number>()
     for (let end = start + bucketMs; end <= now + bucketMs; end += bucketMs) {
@@ -99,6 +114,12 @@ export class ReportsStore {
           }
       }
       series.throughput.push(throughput)
+      while (sampleAt + 1 < samples.length && samples[sampleAt + 1]!.at <= end) sampleAt++
+      const sample = samples[sampleAt]
+      if (sample && end - sample.at <= SAMPLE_SPAN_MS) {
+        for (const entry of series.lag) entry.values.push(sample.groups[entry.group] ?? null)
+        continue
+      }
       for (const entry of series.lag) {
         let sum: number | null = null
         for (const [key, value] of lag) if (key.startsWith(`${entry.group}\u0000`)) sum = (sum ?? 0) + value.lag

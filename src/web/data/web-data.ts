@@ -9,11 +9,13 @@ import { lagReader, type PartitionLag } from '../../topics/lag.js'
 import { parseErrorRecord, parseReport } from '../report.js'
 import { TopicFollower } from './follower.js'
 import { CachedReading, type Reading, within } from './reading.js'
-import { ErrorsStore, ReportsStore } from './reports-store.js'
+import { ErrorsStore, HISTORY_MS, type LagSample, ReportsStore } from './reports-store.js'
 import { originalRecord } from './republish.js'
 
 /** How long a page waits for the cluster before it shows what it has (or says it could not ask). */
 const ANSWER_MS = 5_000
+/** How often the UI reads the lag for the dashboard's chart. */
+const LAG_SAMPLE_MS = 5_000
 /** How many of the errors topic's last records are read at start. */
 const ERRORS_KEPT = 1_000
 
@@ -49,6 +51,9 @@ export class WebData {
   readonly errors = new ErrorsStore(ERRORS_KEPT)
   readonly follower: TopicFollower
   readonly startedAt = Date.now()
+  /** The lag of each group, read every few seconds since the UI started (the last hour of it). */
+  readonly lagSamples: LagSample[] = []
+  private sampler: NodeJS.Timeout | undefined
   private readonly kafka: Kafka
   private readonly reader: PartitionReader
   private adminConnection: Promise<Admin> | undefined
@@ -82,9 +87,20 @@ export class WebData {
   /** Begins following the reports and errors topics (in the background: it returns at once). */
   start(): void {
     this.follower.start()
+    const sample = () =>
+      void this.lag.get().then(({ value, at }) => {
+        if (!value || at === undefined || this.lagSamples.at(-1)?.at === at) return
+        const groups: Record<string, number> = {}
+        for (const row of value) groups[row.group] = (groups[row.group] ?? 0) + row.lag
+        this.lagSamples.push({ at, groups })
+        while (this.lagSamples.length > 0 && this.lagSamples[0]!.at < Date.now() - HISTORY_MS) this.lagSamples.shift()
+      })
+    sample()
+    this.sampler = setInterval(sample, LAG_SAMPLE_MS).unref()
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sampler)
     await this.follower.stop()
     await Promise.all([
       this.reader.close(),

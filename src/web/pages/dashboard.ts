@@ -13,7 +13,7 @@ export async function dashboardPage(ctx: PageContext): Promise<Page> {
   const [lag, topics] = await Promise.all([data.lagRows(), data.topics()])
   const deadLetterTopics = new Set(manifest.routes.flatMap((r) => (r.deadLetter ? [r.deadLetter] : [])))
   const deadLetters = topics.value?.filter((t) => deadLetterTopics.has(t.name)).reduce((sum, t) => sum + t.messages, 0)
-  const series = data.reports.series(now)
+  const series = data.reports.series(now, data.lagSamples)
   const throughput = live.reduce((sum, p) => sum + p.report.throughput, 0)
   const stale = processes.filter((p) => p.status === 'stale').length
   const errorsLastHour = data.errors.countSince(now - 3_600_000)
@@ -30,7 +30,7 @@ export async function dashboardPage(ctx: PageContext): Promise<Page> {
     <div class="chart" data-chart="chart-throughput" data-unit="msg/s"></div>
     ${jsonBlock('chart-throughput', { times: series.times, series: [{ label: 'messages/s', values: series.throughput }] })}
   </figure>
-  <figure class="chart-card"><figcaption>Lag by consumer group, last hour (as the pollers saw it)</figcaption>
+  <figure class="chart-card"><figcaption>Lag by consumer group, last hour</figcaption>
     <div class="chart" data-chart="chart-lag" data-unit="messages"></div>
     ${jsonBlock('chart-lag', { times: series.times, series: series.lag.map((l) => ({ label: l.group, values: l.values })) })}
   </figure>
