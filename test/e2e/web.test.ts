@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright locators, whose innerText() is the rendered text the test asserts on, not the DOM property
 // karafka web in a real browser (headless Chromium through playwright-core), against the
 // test broker, with two `karafka server` processes of one group and `karafka web` all started
 // through the CLI as a user would: an empty state before any poller, both processes on the
