@@ -15,6 +15,7 @@ import { benchMemory, type MemoryFigure } from './memory.js'
 import { benchObservability, type ObservabilityFigure } from './observability.js'
 import { benchProducer, type ProducerFigure } from './producer.js'
 import { markdownReport, svgChart } from './report.js'
+import { benchReporting, type ReportingFigure } from './reporting.js'
 import { benchThroughput, type ThroughputFigure } from './throughput.js'
 import { benchVirtualPartitions, type VirtualPartitionsFigure } from './virtual-partitions.js'
 
@@ -33,6 +34,8 @@ export interface BenchResults {
   virtualPartitions?: VirtualPartitionsFigure[]
   /** Absent in results written before the metrics and tracing. */
   observability?: ObservabilityFigure
+  /** Absent in results written before karafka web's reporting. */
+  reporting?: ReportingFigure
   codegen: CodegenFigure[]
 }
 
@@ -46,6 +49,7 @@ const SIZES = {
     lambda: 2_000,
     virtualPartitions: { local: 24_000, lambda: 1_000 },
     observability: 200_000,
+    reporting: 200_000,
     codegenRepeats: 3,
   },
   quick: {
@@ -57,6 +61,7 @@ const SIZES = {
     lambda: 500,
     virtualPartitions: { local: 6_000, lambda: 400 },
     observability: 50_000,
+    reporting: 50_000,
     codegenRepeats: 1,
   },
 }
@@ -105,6 +110,9 @@ try {
   const observability = await step(`observability cost, ${sizes.observability} messages x ${sizes.rounds} rounds`, () =>
     benchObservability(sizes.observability, produceTicks, sizes.rounds),
   )
+  const reporting = await step(`reporting cost, ${sizes.reporting} messages x ${sizes.rounds} rounds`, () =>
+    benchReporting(sizes.reporting, produceTicks, sizes.rounds),
+  )
   const codegen = await step('codegen', () => benchCodegen([10, 100, 500], sizes.codegenRepeats))
   const date = new Date().toISOString().slice(0, 10)
   const results: BenchResults = {
@@ -120,6 +128,7 @@ try {
     lambda,
     virtualPartitions,
     observability,
+    reporting,
     codegen,
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
