@@ -89,7 +89,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
   } catch (error) {
     await Promise.all(pollers.map((p) => p.stop(0)))
     reporter?.discard()
-    await Promise.all([producer.close(), reportsProducer?.close()])
+    await Promise.all([producer.close(), reportsProducer && closeWithin(reportsProducer, 2_000)])
     await metrics?.close()
     // Ours already says what to do (an MSK token that cannot be signed, say): not a broker outage.
     if (error instanceof KarafkaError) throw error

@@ -1,4 +1,5 @@
 import { DEAD_LETTER_HEADERS } from '../../consumer/dead-letter.js'
+import type { ReadRecord } from '../../kafka/reader.js'
 import { headerText, originalRecord } from '../data/republish.js'
 import { html } from '../http/html.js'
 import { count, empty, path, preview, time } from './format.js'
@@ -92,8 +93,17 @@ export async function deadLetterPage(ctx: PageContext, topic: string, partition:
   return {
     title,
     nav: 'dead-letters',
-    body: html`${notice}<p><a href="${path('dead-letters', topic)}">← ${topic}</a></p>${action}<h2>Record</h2>${recordView(record, now, ADDED)}`,
+    body: html`${notice}<p><a href="${path('dead-letters', topic)}">← ${topic}</a></p>${failure(record)}${action}<h2>Record</h2>${recordView(record, now, ADDED)}`,
   }
+}
+
+/** Why and where from, in one line: what the dead-letter headers say. */
+function failure(record: ReadRecord) {
+  const attempts = headerText(record, 'attempts')
+  const source = `${headerText(record, 'source_topic') ?? '?'}/${headerText(record, 'source_partition') ?? '?'} at offset ${headerText(record, 'source_offset') ?? '?'}`
+  return html`<p class="failure"><strong>${headerText(record, 'error_class') ?? 'Error'}</strong>: ${headerText(record, 'error_message') ?? ''}<br><span class="muted">${
+    attempts === '0' ? 'invalid, not retried' : `after ${attempts ?? '?'} attempt${attempts === '1' ? '' : 's'}`
+  }, from ${source}, consumer group ${headerText(record, 'source_consumer_group') ?? '?'}</span></p>`
 }
 
 function notADeadLetterTopic(topic: string): Page {
