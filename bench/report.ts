@@ -88,6 +88,17 @@ export function markdownReport(r: BenchResults): string {
           '',
         ]
       : []),
+    ...(r.reporting
+      ? [
+          `## What reporting for karafka web costs the poller: ${n(r.reporting.messages)} messages, empty handler, a report every ${r.reporting.reportIntervalMs} ms, median of ${r.reporting.rounds} rounds`,
+          '',
+          '| poller | messages/s | ratio |',
+          '| --- | --- | --- |',
+          `| web.reporting: false | ${n(r.reporting.offMsgPerSec)} | 1.00 |`,
+          `| web.reporting: true (the default) | ${n(r.reporting.onMsgPerSec)} | **${r.reporting.ratio.toFixed(2)}** |`,
+          '',
+        ]
+      : []),
     '## Codegen (`karafka codegen` in a fresh process, 4 events a topic, median of runs)',
     '',
     '| topics | cold, in the run | cold, wall | nothing changed, in the run | nothing changed, wall | files written cold / unchanged |',

@@ -15,6 +15,7 @@ import { benchMemory, type MemoryFigure } from './memory.js'
 import { benchObservability, type ObservabilityFigure } from './observability.js'
 import { benchProducer, type ProducerFigure } from './producer.js'
 import { markdownReport, svgChart } from './report.js'
+import { benchReporting, type ReportingFigure } from './reporting.js'
 import { benchThroughput, type ThroughputFigure } from './throughput.js'
 import { benchTransactions, type TransactionsFigure } from './transactions.js'
 import { benchVirtualPartitions, type VirtualPartitionsFigure } from './virtual-partitions.js'
@@ -36,6 +37,8 @@ export interface BenchResults {
   observability?: ObservabilityFigure
   /** Absent in results written before transactional routes. */
   transactions?: TransactionsFigure
+  /** Absent in results written before karafka web's reporting. */
+  reporting?: ReportingFigure
   codegen: CodegenFigure[]
 }
 
@@ -50,6 +53,7 @@ const SIZES = {
     virtualPartitions: { local: 24_000, lambda: 1_000 },
     observability: 200_000,
     transactions: 30_000,
+    reporting: 200_000,
     codegenRepeats: 3,
   },
   quick: {
@@ -62,6 +66,7 @@ const SIZES = {
     virtualPartitions: { local: 6_000, lambda: 400 },
     observability: 50_000,
     transactions: 6_000,
+    reporting: 50_000,
     codegenRepeats: 1,
   },
 }
@@ -113,6 +118,9 @@ try {
   const transactions = await step(`transactions, ${sizes.transactions} messages`, () =>
     benchTransactions(sizes.transactions, [10, 100, 500], produceTicks),
   )
+  const reporting = await step(`reporting cost, ${sizes.reporting} messages x ${sizes.rounds} rounds`, () =>
+    benchReporting(sizes.reporting, produceTicks, sizes.rounds),
+  )
   const codegen = await step('codegen', () => benchCodegen([10, 100, 500], sizes.codegenRepeats))
   const date = new Date().toISOString().slice(0, 10)
   const results: BenchResults = {
@@ -129,6 +137,7 @@ try {
     virtualPartitions,
     observability,
     transactions,
+    reporting,
     codegen,
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))

@@ -1,6 +1,6 @@
 // `npm run build` (and npm's prepare, so that npm pack and a git install carry the build):
 // compiles src/ and generator/ to JavaScript with declaration files in lib/, and copies the
-// plain .mjs files tsc does not emit. Plain JavaScript, so that it runs before anything is built.
+// plain .mjs files tsc does not emit and the web UI's assets (src/web/assets: plain JS and CSS). Plain JavaScript, so that it runs before anything is built.
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -17,7 +17,7 @@ for (const dir of ['src', 'generator']) copyPlainModules(path.join(root, dir), p
 function copyPlainModules(from, to) {
   for (const entry of readdirSync(from, { withFileTypes: true })) {
     if (entry.isDirectory()) copyPlainModules(path.join(from, entry.name), path.join(to, entry.name))
-    else if (entry.name.endsWith('.mjs')) {
+    else if (entry.name.endsWith('.mjs') || path.basename(from) === 'assets') {
       mkdirSync(to, { recursive: true })
       copyFileSync(path.join(from, entry.name), path.join(to, entry.name))
     }

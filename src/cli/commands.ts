@@ -28,6 +28,7 @@ export const COMMANDS: CommandEntry[] = [
   entry('topics list', async () => (await import('./topics.js')).topicsList),
   entry('topics reset', async () => (await import('./topics.js')).topicsReset),
   entry('lag', async () => (await import('./lag.js')).lag),
+  entry('web', async () => (await import('./web.js')).web),
   entry('produce', async () => (await import('./produce.js')).produce),
   entry('build', async () => (await import('./lambda.js')).build),
   entry('deploy', async () => (await import('./deploy.js')).deploy),

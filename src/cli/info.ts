@@ -38,6 +38,12 @@ export function banner(manifest: Manifest): string {
       `  lambda     ${lambda.region}, ${lambda.runtime}, ${lambda.memorySize} MB, ${lambda.timeout} s, alias ${lambda.alias}, role ${lambda.role || '(not set)'}`,
     )
   }
+  const { web } = manifest
+  lines.push(
+    web.reporting
+      ? `  web        reports every ${web.reportIntervalMs} ms to ${web.reportsTopic}, handler failures to ${web.errorsTopic}`
+      : '  web        reporting off (web.reporting: false)',
+  )
   for (const [group, routes] of Object.entries(manifest.consumerGroups)) {
     const isolation = manifest.groupSettings[group]?.isolationLevel === 'read_uncommitted' ? ' (reads read_uncommitted)' : ''
     lines.push('', `Consumer group ${group}${isolation}`)

@@ -7,6 +7,17 @@ export interface DeadLetterInfo {
   attempts: number
 }
 
+/** The headers a dead-letter record adds to the original's (a republished record leaves them out again). */
+export const DEAD_LETTER_HEADERS = [
+  'source_topic',
+  'source_partition',
+  'source_offset',
+  'source_consumer_group',
+  'error_class',
+  'error_message',
+  'attempts',
+] as const
+
 /** The dead-letter copy of a record: its key, value and headers, plus where it came from and why it failed. */
 export function deadLetterRecord(record: RawRecord, info: DeadLetterInfo): OutgoingRecord {
   const headers: Record<string, string | Buffer> = {}

@@ -37,6 +37,8 @@ export type ErrorType =
   | 'kafka.error'
   /** kafkajs logged a warning (a rebalance it rejoins, a metadata refresh). */
   | 'kafka.warning'
+  /** A state report or error record for `karafka web` could not be sent (processing goes on; the next report tries again). */
+  | 'web.report.error'
 
 export interface EventPayloads {
   'app.running': { groups: string[]; backend: string; metricsUrl?: string }

@@ -43,6 +43,7 @@ export function resolveManifest(data: ManifestData, from: Pick<Manifest, 'file' 
     codegen: data.codegen,
     lambda: data.lambda,
     metrics: data.metrics,
+    web: data.web,
     topics,
     consumerGroups,
     groupSettings: Object.fromEntries(

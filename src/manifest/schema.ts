@@ -250,11 +250,24 @@ export const metricsSchema = z.strictObject({
   stuckAfterMs: z.int().min(1_000).max(86_400_000).default(300_000),
 })
 
+/** What `karafka server` reports for `karafka web`: its state into a compacted topic, handler failures into another. */
+export const webSchema = z.strictObject({
+  /** Every karafka server process reports its state and its handler failures (false: no reports, and nothing is written to either topic). */
+  reporting: z.boolean().default(true),
+  /** How often a process reports while nothing changes; it also reports within a second of each change. */
+  reportIntervalMs: z.int().min(1_000).max(300_000).default(10_000),
+  /** The compacted topic of the reports, one key per process. */
+  reportsTopic: topicNameSchema.default('karafka_ts_reports'),
+  /** The topic of recent handler failures. */
+  errorsTopic: topicNameSchema.default('karafka_ts_errors'),
+})
+
 export const manifestSchema = z.strictObject({
   app: appSchema,
   codegen: codegenSchema.prefault({}),
   lambda: lambdaSchema.optional(),
   metrics: metricsSchema.optional(),
+  web: webSchema.prefault({}),
   topics: z.record(topicNameSchema, topicSchema),
   consumerGroups: z.record(groupNameSchema, consumerGroupSchema).default({}),
 })

@@ -6,6 +6,7 @@ import type { Path, Position } from './source.js'
 export type AppConfig = Omit<ManifestData['app'], 'brokers'> & { brokers: string[] }
 export type LambdaConfig = ManifestData['lambda'] & {}
 export type MetricsConfig = ManifestData['metrics'] & {}
+export type WebConfig = ManifestData['web']
 export type RouteSettings = ManifestData['consumerGroups'][string]['topics'][string]
 
 /** Settings that apply to a consumer group as a whole. */
@@ -57,6 +58,8 @@ export interface Manifest {
   lambda: LambdaConfig | undefined
   /** The metrics and health endpoint of `karafka server`, when the manifest sets one. */
   metrics: MetricsConfig | undefined
+  /** What `karafka server` reports for `karafka web`, and where. */
+  web: WebConfig
   topics: Record<string, Topic>
   consumerGroups: Record<string, Route[]>
   /** Settings of each consumer group as a whole. */

@@ -12,6 +12,7 @@ import { createMetrics } from '../observability/metrics.js'
 import { createProducerRuntime, type ProducerRuntime } from '../producer/producer-runtime.js'
 import { securityProblem } from '../retry/kafka-errors.js'
 import { lagReader, type PartitionLag } from '../topics/lag.js'
+import { startReporter } from '../web/reporter/reporter.js'
 import { loadTopology } from './load-topology.js'
 
 export interface ServerOptions {
@@ -28,6 +29,8 @@ export interface ServerOptions {
    * `karafka dev` does where there is no AWS; by default they are left to AWS.
    */
   pollAwsRoutes?: boolean
+  /** Report this process's state for `karafka web` (default: the manifest's web.reporting, on unless set off). */
+  reporting?: boolean
 }
 
 /** A running `karafka server`: one poller per consumer group, one producer for responders and dead letters. */
@@ -77,6 +80,10 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     pollers,
     lagReader(kafka, Object.fromEntries(groups.map((group) => [group, routes.filter((r) => r.group === group).map((r) => r.topic)]))),
   )
+  // Its own producer: a reports topic that is missing or slow never holds up dead letters or responders.
+  const reportsProducer = (options.reporting ?? manifest.web.reporting) ? createProducerRuntime(() => manifest.app) : undefined
+  const reporter =
+    reportsProducer && startReporter({ monitor, sender: reportsProducer.sender, web: manifest.web, app: manifest.app.clientId, groups })
   let reportCrash: (error: Error) => void = () => {}
   const crashed = new Promise<Error>((resolve) => (reportCrash = resolve))
   const unsubscribe = monitor.subscribe('error.occurred', (event) => {
@@ -86,7 +93,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
     for (const poller of pollers) await poller.start()
   } catch (error) {
     await Promise.all(pollers.map((p) => p.stop(0)))
-    await producer.close()
+    reporter?.discard()
+    await Promise.all([producer.close(), reportsProducer && closeWithin(reportsProducer, 2_000)])
     await metrics?.close()
     // Ours already says what to do (an MSK token that cannot be signed, say): not a broker outage.
     if (error instanceof KarafkaError) throw error
@@ -128,7 +136,8 @@ export async function startServer(options: ServerOptions): Promise<Server> {
             ),
           })
         }
-        await producer.close()
+        await reporter?.stop()
+        await Promise.all([producer.close(), reportsProducer && closeWithin(reportsProducer, 2_000)])
         await metrics?.close()
         unsubscribe()
         monitor.emit('app.stopped', { durationMs: Math.round(performance.now() - began) })
@@ -136,6 +145,13 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       return stopping
     },
   }
+}
+
+/** Closes a producer, giving up after `ms`: a reports topic the broker does not answer for never holds up a shutdown. */
+async function closeWithin(producer: ProducerRuntime, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([producer.close(), new Promise((resolve) => (timer = setTimeout(resolve, ms).unref()))])
+  clearTimeout(timer)
 }
 
 /**

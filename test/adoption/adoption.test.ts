@@ -142,6 +142,25 @@ describe(`adopting the package in a new project (Node ${process.versions.node})`
       const publish = await exec(process.execPath, ['--import', 'karafka-ts/register', 'publish.mjs'], { cwd: app, env })
       ok(publish, 'publish.mjs')
       assert.match(publish.stdout, /published to users\/\d@\d+/)
+      // karafka web from the packed package: its pages and assets ship, and it shows the running poller.
+      const web = start(path.join(app, 'node_modules/.bin/karafka'), ['web', '--port', '0'], { cwd: app, env })
+      try {
+        await waitFor('karafka web to listen', () => /karafka web at http:\/\/\S+/.test(web.output().stdout), 15_000)
+        const base = /karafka web at (http:\/\/\S+)/.exec(web.output().stdout)![1]!
+        for (const asset of ['/assets/app.js', '/assets/app.css', '/assets/uplot.js']) {
+          const response = await fetch(`${base}${asset}`)
+          assert.equal(response.status, 200, asset)
+          assert.ok((await response.text()).length > 500, `${asset} has content`)
+        }
+        await waitFor(
+          'the dashboard to show the poller',
+          async () => /data-status="running"/.test(await (await fetch(`${base}/`)).text()),
+          30_000,
+        )
+      } finally {
+        web.child.kill('SIGTERM')
+      }
+      assert.equal(await web.exited, 0, web.output().stderr)
       await waitFor(
         'both handlers to see it',
         () => {

@@ -8,6 +8,7 @@ import { checkPaths } from './paths.js'
 import { checkRoutes } from './routes.js'
 import type { RuleIssue } from './rule-issue.js'
 import { checkSecurity } from './security.js'
+import { checkWebTopics } from './web.js'
 
 export type { RuleIssue } from './rule-issue.js'
 
@@ -30,5 +31,6 @@ export function checkRules(raw: unknown, root: string): RuleIssue[] {
     ...checkRoutes(raw, topics),
     ...checkAwsPolling(raw),
     ...checkPaths(raw, root),
+    ...checkWebTopics(raw, topics),
   ]
 }

@@ -10,7 +10,7 @@ it('schema/karafka.schema.json is up to date with the zod schema (run npm run sc
 
 it('the JSON Schema forbids unknown keys and knows every top-level block', () => {
   const schema = manifestJsonSchema() as { properties: Record<string, unknown>; additionalProperties: boolean; required: string[] }
-  assert.deepEqual(Object.keys(schema.properties), ['app', 'codegen', 'lambda', 'metrics', 'topics', 'consumerGroups'])
+  assert.deepEqual(Object.keys(schema.properties), ['app', 'codegen', 'lambda', 'metrics', 'web', 'topics', 'consumerGroups'])
   assert.equal(schema.additionalProperties, false)
   assert.deepEqual(schema.required, ['app', 'topics'])
 })

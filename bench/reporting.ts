@@ -1,0 +1,74 @@
+// What reporting for karafka web costs the poller: the same empty-handler run on one
+// pre-produced topic, alternately with web.reporting off and on (the default: its own producer,
+// a report at start, on each change and every web.reportIntervalMs, an error record per
+// failure), each from the start with a fresh group; medians of the rounds.
+import { createTestApp } from '../test/helpers/app.js'
+import { uniqueName } from '../test/helpers/kafka.js'
+import { median, tickTopicYaml } from './data.js'
+import { pollerRun } from './throughput.js'
+
+export interface ReportingFigure {
+  messages: number
+  rounds: number
+  reportIntervalMs: number
+  offMsgPerSec: number
+  onMsgPerSec: number
+  /** on / off */
+  ratio: number
+}
+
+export async function benchReporting(
+  count: number,
+  produce: (topic: string, count: number) => Promise<number>,
+  rounds = 3,
+): Promise<ReportingFigure> {
+  const topic = uniqueName('rbench')
+  const groups = Array.from({ length: rounds * 2 }, (_, i) => uniqueName(`rep-${i}`))
+  // Reports every second (the shortest interval allowed), so that even a short run sends several.
+  const reportIntervalMs = 1_000
+  const app = await createTestApp(
+    'reporting-bench',
+    `app:
+  clientId: reporting-bench
+  brokers: \${KAFKA_BROKERS}
+web: { reportIntervalMs: ${reportIntervalMs} }
+topics:
+${tickTopicYaml(topic)}consumerGroups:
+${groups.map((group, i) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${i}.ts }\n`).join('')}`,
+    Object.fromEntries(
+      groups.map((group, i) => [
+        `handlers/empty-${i}.ts`,
+        `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
+      ]),
+    ),
+  )
+  try {
+    await produce(topic, count)
+    const off: number[] = []
+    const on: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      off.push((await pollerRun(app, groups[round * 2]!, count, { reporting: false })).rate)
+      on.push((await pollerRun(app, groups[round * 2 + 1]!, count, { reporting: true })).rate)
+    }
+    const [offRate, onRate] = [median(off), median(on)]
+    return {
+      messages: count,
+      rounds,
+      reportIntervalMs,
+      offMsgPerSec: offRate,
+      onMsgPerSec: onRate,
+      ratio: Number((onRate / offRate).toFixed(2)),
+    }
+  } finally {
+    await app.remove()
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { benchBroker } = await import('./broker.js')
+  const { produceTicks } = await import('./data.js')
+  const broker = await benchBroker()
+  console.log(JSON.stringify(await benchReporting(Number(process.argv[2] ?? 200_000), produceTicks, Number(process.argv[3] ?? 3)), null, 2))
+  await broker.stop()
+  process.exit(0)
+}
