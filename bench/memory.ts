@@ -5,7 +5,10 @@
 // the backlog.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import { readLag } from '../src/topics/lag.js'
 import { createTestApp } from '../test/helpers/app.js'
 import { BIN } from '../test/helpers/cli.js'
@@ -17,8 +20,13 @@ export interface MemoryFigure {
   peakRssMb: number
   /** The resident set once the server is up, before it has read anything. */
   startRssMb: number
+  /** The largest V8 heap in use while draining (absent in results written before it was measured). */
+  peakHeapMb?: number
+  /** From the start of the first handler call to the end of the one that reached the backlog, by the server's log. */
   drainMsgPerSec: number
 }
+
+const HEAP_SAMPLER = fileURLToPath(new URL('./heap-sampler.mjs', import.meta.url))
 
 const statusKb = (pid: number, field: 'VmHWM' | 'VmRSS') =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN)
@@ -44,29 +52,51 @@ ${tickTopicYaml(topic)}consumerGroups:
   )
   try {
     await produce(topic, backlog)
-    const server = spawn(process.execPath, [BIN, 'server'], {
+    const heapFile = path.join(app.dir, 'heap-peak')
+    const server = spawn(process.execPath, ['--import', HEAP_SAMPLER, BIN, 'server', '--log-format', 'json'], {
       cwd: app.dir,
-      env: { ...process.env, KARAFKA_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, KARAFKA_LOG_LEVEL: 'info', HEAP_SAMPLES_FILE: heapFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stderr = ''
     server.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+    // The drain is timed by the server's own log: from the start of the first handler call to the end of the one that reaches the backlog.
+    let [first, last, consumed] = [0, 0, 0]
+    createInterface({ input: server.stdout }).on('line', (line) => {
+      let entry: { event?: string; time: string; message: string }
+      try {
+        entry = JSON.parse(line)
+      } catch {
+        return // a line that is not the logger's (a library's notice)
+      }
+      if (entry.event !== 'consumer.consumed') return
+      const [, messages = '0', ms = '0'] = /: (\d+) messages? consumed in (\d+) ms/.exec(entry.message) ?? []
+      first ||= Date.parse(entry.time) - Number(ms)
+      consumed += Number(messages)
+      if (consumed >= backlog && !last) last = Date.parse(entry.time)
+    })
     const exited = new Promise<number | null>((resolve) => server.on('exit', resolve))
     try {
       let startRss = 0
-      let began = 0
       let done = 0
-      while (done < backlog) {
+      while (done < backlog || !last) {
         if (server.exitCode !== null) throw new Error(`karafka server exited (${server.exitCode}): ${stderr}`)
         await sleep(100)
         done = backlog - (await readLag(benchKafka(), { [group]: [topic] })).reduce((lag, row) => lag + row.lag, 0)
-        if (!began && done === 0) startRss = statusKb(server.pid!, 'VmRSS')
-        if (!began && done > 0) began = performance.now()
+        if (!startRss && done === 0 && consumed === 0) startRss = statusKb(server.pid!, 'VmRSS')
       }
       const peak = statusKb(server.pid!, 'VmHWM')
-      return { backlog, peakRssMb: mb(peak), startRssMb: mb(startRss), drainMsgPerSec: rate(backlog, performance.now() - began) }
-    } finally {
       server.kill('SIGTERM')
+      await exited
+      return {
+        backlog,
+        peakRssMb: mb(peak),
+        startRssMb: mb(startRss),
+        peakHeapMb: Math.round(Number(readFileSync(heapFile, 'utf8')) / 2 ** 20),
+        drainMsgPerSec: rate(backlog, Math.max(1, last - first)),
+      }
+    } finally {
+      if (server.exitCode === null) server.kill('SIGTERM')
       await exited
     }
   } finally {

@@ -21,6 +21,12 @@ export function markdownReport(r: BenchResults): string {
     `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} |`,
     `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)} | 1.00 |`,
     `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+    ...(t.platformaticMsgPerSec === undefined
+      ? []
+      : [
+          `| @platformatic/kafka consumer stream, doing nothing (reference) | ${n(t.platformaticMsgPerSec)} | ${(t.platformaticMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+          `| @platformatic/kafka consumer stream, JSON.parse of each value (reference) | ${n(t.platformaticParseMsgPerSec)} | ${(t.platformaticParseMsgPerSec! / t.bareMsgPerSec).toFixed(2)} |`,
+        ]),
     `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer) |`,
     '',
     `## Producer throughput: ${n(r.producer.messages)} messages, windows of ${n(r.producer.window)}, idempotent, acks -1, median of ${r.producer.rounds} rounds`,
@@ -41,9 +47,12 @@ export function markdownReport(r: BenchResults): string {
     '',
     '## Peak memory of `karafka server` draining a backlog',
     '',
-    '| backlog | RSS at start | peak RSS | drained at |',
-    '| --- | --- | --- | --- |',
-    ...r.memory.map((m) => `| ${n(m.backlog)} messages | ${m.startRssMb} MB | ${m.peakRssMb} MB | ${n(m.drainMsgPerSec)} msg/s |`),
+    '| backlog | RSS at start | peak RSS | peak heap in use | drained at (first handler call to last) |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.memory.map(
+      (m) =>
+        `| ${n(m.backlog)} messages | ${m.startRssMb} MB | ${m.peakRssMb} MB | ${m.peakHeapMb === undefined ? 'n/a' : `${m.peakHeapMb} MB`} | ${n(m.drainMsgPerSec)} msg/s |`,
+    ),
     '',
     `## Lambda path through \`karafka lambda serve\`: ${n(r.lambda.messages)} messages, batch.maxSize ${r.lambda.batchMaxSize}`,
     '',

@@ -3,7 +3,9 @@
 // - the ceiling: kcat (librdkafka), the fastest reader here, when installed;
 // - a bare kafkajs eachBatch consumer that does nothing;
 // - the same bare consumer JSON-parsing each value: the least a consumer of typed events does;
-// - the poller (`karafka server`'s engine, in process) with an empty local handler.
+// - the poller (`karafka server`'s engine, in process) with an empty local handler;
+// - for reference, @platformatic/kafka's consumer (another pure-JavaScript client, the fastest
+//   by its own benchmark) doing nothing, and JSON-parsing each value.
 import { spawnSync } from 'node:child_process'
 import type { ServerOptions } from '../src/server/server.js'
 import { createTestApp, type TestApp } from '../test/helpers/app.js'
@@ -20,6 +22,9 @@ export interface ThroughputFigure {
   kcatMsgPerSec: number | undefined
   bareMsgPerSec: number
   bareParseMsgPerSec: number
+  /** Absent in results written before the reference rows. */
+  platformaticMsgPerSec?: number
+  platformaticParseMsgPerSec?: number
   pollerMsgPerSec: number
   /** poller / bare */
   ratio: number
@@ -51,6 +56,30 @@ async function bare(topic: string, count: number, parse: boolean): Promise<numbe
       .catch(reject)
   })
   await consumer.disconnect()
+  return rate(count, elapsed)
+}
+
+/** Reads `count` messages with @platformatic/kafka's consumer (a fresh group, from the earliest offset); the clock starts at the first message. */
+async function platformatic(topic: string, count: number, parse: boolean): Promise<number> {
+  const { Consumer } = await import('@platformatic/kafka')
+  const consumer = new Consumer({
+    groupId: uniqueName('platformatic'),
+    clientId: 'bench',
+    bootstrapBrokers: process.env.KAFKA_BROKERS!.split(','),
+  })
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
+  let seen = 0
+  let started = 0
+  const elapsed = await new Promise<number>((resolve, reject) => {
+    stream.on('error', reject)
+    stream.on('data', (message: { value: Buffer }) => {
+      if (started === 0) started = performance.now()
+      if (parse) JSON.parse(message.value.toString('utf8'))
+      if (++seen === count) resolve(performance.now() - started)
+    })
+  })
+  await stream.close()
+  await consumer.close(true)
   return rate(count, elapsed)
 }
 
@@ -112,13 +141,22 @@ ${groups.map((group, round) => `  ${group}:\n    topics:\n      ${topic}: { hand
   )
   try {
     const valueBytes = await produce(topic, count)
-    const figures = { kcat: [] as number[], bare: [] as number[], bareParse: [] as number[], poller: [] as number[] }
+    const figures = {
+      kcat: [] as number[],
+      bare: [] as number[],
+      bareParse: [] as number[],
+      platformatic: [] as number[],
+      platformaticParse: [] as number[],
+      poller: [] as number[],
+    }
     let pollerBatches = 0
     for (const group of groups) {
       const ceiling = kcat(topic, count)
       if (ceiling !== undefined) figures.kcat.push(ceiling)
       figures.bare.push(await bare(topic, count, false))
       figures.bareParse.push(await bare(topic, count, true))
+      figures.platformatic.push(await platformatic(topic, count, false))
+      figures.platformaticParse.push(await platformatic(topic, count, true))
       const poller = await pollerRun(app, group, count)
       figures.poller.push(poller.rate)
       pollerBatches = poller.batches
@@ -134,6 +172,8 @@ ${groups.map((group, round) => `  ${group}:\n    topics:\n      ${topic}: { hand
       kcatMsgPerSec: kcatRate,
       bareMsgPerSec: bareRate,
       bareParseMsgPerSec: bareParseRate,
+      platformaticMsgPerSec: median(figures.platformatic),
+      platformaticParseMsgPerSec: median(figures.platformaticParse),
       pollerMsgPerSec: pollerRate,
       ratio: Number((pollerRate / bareRate).toFixed(2)),
       ratioToParsing: Number((pollerRate / bareParseRate).toFixed(2)),
