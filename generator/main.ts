@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { type LoadOptions, loadManifest } from '../src/manifest/index.js'
 import { emitHandlerStubs } from './emitters/handler-stubs.js'
@@ -27,7 +27,10 @@ export interface CodegenResult extends WritePlan {
  */
 export function runCodegen(options: CodegenOptions): CodegenResult {
   const began = performance.now()
-  const manifest = loadManifest(options.manifestPath, options)
+  // Read once: the stamp must describe the text that was generated from, even if the file is saved meanwhile.
+  const manifestFile = path.resolve(options.cwd ?? process.cwd(), options.manifestPath)
+  const text = readText(manifestFile)
+  const manifest = loadManifest(options.manifestPath, { ...options, ...(text === undefined ? {} : { text }) })
   const model = buildModel(manifest)
   const files: OutputFile[] = [
     ...[emitKarafkaFile(model), ...emitLambdaEntries(model)].map((file) => ({ ...file, kind: 'generated' as const })),
@@ -46,7 +49,8 @@ export function runCodegen(options: CodegenOptions): CodegenResult {
       ...ssl.filter((value): value is string => typeof value === 'string' && !value.includes('-----BEGIN')),
     ]
     writeStamp(
-      options.manifestPath,
+      manifestFile,
+      text ?? '',
       {
         outDir: model.outDir,
         files: Object.fromEntries(dependedOn.map((file) => [file, existsSync(file)])),
@@ -58,4 +62,13 @@ export function runCodegen(options: CodegenOptions): CodegenResult {
     )
   }
   return { ...plan, outDir: model.outDir, ms: performance.now() - began }
+}
+
+/** The manifest's text, or undefined when it cannot be read (loadManifest then says why). */
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }

@@ -59,10 +59,15 @@ export function freshOutputs(manifestPath: string, env: NodeJS.ProcessEnv = proc
 }
 
 /** Keeps what a successful run read and wrote; a stamp that cannot be written only costs the next run its shortcut. */
-export function writeStamp(manifestPath: string, stamp: Omit<CodegenStamp, 'key'>, env: NodeJS.ProcessEnv = process.env): void {
+export function writeStamp(
+  manifestPath: string,
+  manifestText: string,
+  stamp: Omit<CodegenStamp, 'key'>,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const file = stampFile(manifestPath)
   try {
-    const key = stampKey(readFileSync(manifestPath, 'utf8'), env)
+    const key = stampKey(manifestText, env)
     mkdirSync(path.dirname(file), { recursive: true })
     writeFileSync(`${file}.tmp`, `${JSON.stringify({ key, ...stamp }, null, 2)}\n`)
     renameSync(`${file}.tmp`, file)

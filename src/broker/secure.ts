@@ -243,7 +243,7 @@ function extractClientPem(dir: string, storePassword: string): void {
 /** Compiles the OAUTHBEARER validator against the broker's jars; undefined when there is no javac (then OAUTHBEARER is off). */
 function compileValidator(dir: string, classpath: string, onProgress: (text: string) => void): string | undefined {
   const classes = path.join(dir, 'classes')
-  const compiled = path.join(classes, ...MSK_IAM_VALIDATOR_CLASS.split('.')) + '.class'
+  const compiled = `${path.join(classes, ...MSK_IAM_VALIDATOR_CLASS.split('.'))}.class`
   const source = path.join(dir, 'src', 'MskIamTokenValidator.java')
   if (existsSync(compiled) && existsSync(source) && readFileSync(source, 'utf8') === MSK_IAM_VALIDATOR_SOURCE) return classes
   mkdirSync(path.dirname(source), { recursive: true })

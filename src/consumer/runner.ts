@@ -9,7 +9,8 @@ import type { Route } from '../manifest/types.js'
 import { endProcessSpan, startProcessSpan, withSpan } from '../observability/tracing.js'
 import type { RecordSender } from '../producer/sender.js'
 import type { StagedRecord } from '../producer/staged.js'
-import { sleep } from '../retry/backoff.js'
+import { backoffDelay, sleep } from '../retry/backoff.js'
+import { isRetriableKafkaError } from '../retry/kafka-errors.js'
 import type { Topology } from '../topology.js'
 import { type Chunk, nextChunk, toRawRecord } from './chunker.js'
 import { deadLetterRecord } from './dead-letter.js'
@@ -18,7 +19,7 @@ import type { InvalidRecord, RawRecord } from './decode.js'
 import { OffsetCommitter } from './offsets.js'
 import { PartitionScope } from './partition-scope.js'
 import { RetryTracker } from './retries.js'
-import type { TransactionalWriter } from './transactions.js'
+import { isFenced, type TransactionalWriter } from './transactions.js'
 import type { Message } from './types.js'
 import { CollapsedWindows, splitVirtual, WindowProgress } from './virtual-partitions.js'
 
@@ -77,6 +78,8 @@ export class BatchRunner {
   private lastCall = 0
   /** The group generation (epoch) in which each partition of a transactional route was last claimed. */
   private readonly claimed = new Map<string, number>()
+  /** Transactions of a partition that failed in a row (for their backoff). */
+  private readonly transactionFailures = new Map<string, number>()
 
   constructor(private readonly options: RunnerOptions) {
     this.committer = new OffsetCommitter(options.group, options.monitor)
@@ -186,7 +189,8 @@ export class BatchRunner {
     if (this.claimed.get(key) === epoch) return true
     let committed: string | undefined
     try {
-      committed = await this.options.transactions!.claim(ref.topic, ref.partition)
+      // The scope heartbeats meanwhile: a broker slow to end the previous owner's transaction keeps this member in the group.
+      committed = await scope.run(() => this.options.transactions!.claim(ref.topic, ref.partition))
     } catch (error) {
       this.transactionFailed(payload, route, ref, first, error as Error)
       return false
@@ -200,7 +204,10 @@ export class BatchRunner {
 
   /**
    * A transactional route's commit: `records` and the offset after `done` in one transaction.
-   * Returns false when that failed: nothing of it counts, and the batch is tried again from `from`.
+   * `committed`, or `retry` when it failed for a reason that may pass (the broker away, a
+   * coordinator moving, this member fenced: the batch is tried again from `from`, no attempt
+   * counted), or the error when it will fail again the same way (a record the broker refuses):
+   * nothing of it counts, and the caller says what that does to the batch.
    */
   private async commitTransaction(
     payload: EachBatchPayload,
@@ -210,30 +217,37 @@ export class BatchRunner {
     done: string,
     records: StagedRecord[],
     from: string,
-  ): Promise<boolean> {
-    if (scope.lost) return false
+  ): Promise<'committed' | 'retry' | { fails: Error }> {
+    if (scope.lost) return 'retry'
     const offset = nextOffset(done)
     try {
-      await this.options.transactions!.commit(ref.topic, ref.partition, records, offset)
+      await scope.run(() => this.options.transactions!.commit(ref.topic, ref.partition, records, offset))
     } catch (error) {
-      this.transactionFailed(payload, route, ref, from, error as Error)
-      return false
+      const fails = error as Error
+      if (isFenced(fails) || (fails instanceof KarafkaError ? fails.retriable : isRetriableKafkaError(fails))) {
+        this.transactionFailed(payload, route, ref, from, fails)
+        return 'retry'
+      }
+      this.claimed.delete(keyOf(ref)) // its producer was let go
+      return { fails }
     }
+    this.transactionFailures.delete(keyOf(ref))
     scope.doneUpTo = done
     payload.resolveOffset(done)
     this.options.monitor.emit('offsets.committed', { ...ref, offset, records: records.length })
-    return true
+    return 'committed'
   }
 
   /**
-   * A transaction that failed is not the handler's failure: the batch is tried again from
-   * `from` after the route's backoff, no attempt counted, on a partition claimed anew. A fenced
-   * member waits for the rebalance that takes the partition from it.
+   * A transaction that failed for a reason that may pass is not the handler's failure: the
+   * batch is tried again from `from` after the route's backoff (growing with each failure in a
+   * row, up to maxBackoffMs), no attempt counted, on a partition claimed anew. A fenced member
+   * waits two heartbeats for the rebalance that takes the partition from it.
    */
   private transactionFailed(payload: EachBatchPayload, route: Route, ref: PartitionRef, from: string, error: Error): void {
     const key = keyOf(ref)
     this.claimed.delete(key)
-    const fenced = error instanceof KarafkaError && error.code === 'TRANSACTION_FENCED'
+    const fenced = isFenced(error)
     this.options.monitor.emit('error.occurred', {
       type: fenced ? 'consumer.transaction.fenced' : 'consumer.transaction.error',
       error,
@@ -241,7 +255,11 @@ export class BatchRunner {
       offset: from,
       transient: true,
     })
-    const backoffMs = fenced ? 2 * this.options.heartbeatIntervalMs : route.retry.backoffMs
+    const inARow = (this.transactionFailures.get(key) ?? 0) + 1
+    this.transactionFailures.set(key, inARow)
+    const backoffMs = fenced
+      ? 2 * this.options.heartbeatIntervalMs
+      : backoffDelay({ initialMs: route.retry.backoffMs, maxMs: route.retry.maxBackoffMs }, inARow)
     const failures = this.retries.attemptFor(key, from) - 1
     this.retryLater(
       payload,
@@ -494,11 +512,16 @@ export class BatchRunner {
     if (decision.commitAfter !== undefined) {
       // On a transactional route, a dead letter's transaction carries what was consumed before it.
       if (!route.transactional) this.commitDone(payload, scope, decision.commitAfter)
-      else if (
-        decision.action !== 'dead-letter' &&
-        !(await this.commitTransaction(payload, scope, route, ref, decision.commitAfter, records, from))
-      )
-        return 'stop'
+      else if (decision.action !== 'dead-letter') {
+        const committed = await this.commitTransaction(payload, scope, route, ref, decision.commitAfter, records, from)
+        if (committed === 'retry') return 'stop'
+        if (committed !== 'committed') {
+          // What the handler published cannot be written, and will not be next time either: the
+          // chunk failed at its first message, as if the handler had thrown there (counted, then dead-lettered).
+          const failed = { offsets: outcome.offsets, attempt: outcome.attempt, consumed: undefined, error: committed.fails }
+          return this.settle(payload, scope, route, ref, chunk, failed, span)
+        }
+      }
     }
     if (decision.action === 'continue') {
       this.retries.clear(key)
@@ -621,8 +644,27 @@ export class BatchRunner {
     const topic = route.deadLetter!
     const letter = deadLetterRecord(record, { group, error, attempts })
     if (route.transactional) {
-      if (!(await this.commitTransaction(payload, scope, route, ref, record.offset, [...records, { topic, record: letter }], from)))
+      const committed = await this.commitTransaction(
+        payload,
+        scope,
+        route,
+        ref,
+        record.offset,
+        [...records, { topic, record: letter }],
+        from,
+      )
+      if (committed === 'retry') return false
+      if (committed !== 'committed') {
+        // Not even the dead letter can be written: the partition waits here and says so, as without a dead-letter topic.
+        this.transactionFailed(
+          payload,
+          { ...route, retry: { ...route.retry, backoffMs: route.retry.maxBackoffMs } },
+          ref,
+          from,
+          committed.fails,
+        )
         return false
+      }
     } else {
       try {
         await this.options.sender.send(topic, letter)

@@ -4,7 +4,7 @@ import type { PartitionerName } from '../producer/partitioners.js'
 import { OrderedSender } from '../producer/sender.js'
 import type { StagedRecord } from '../producer/staged.js'
 import { retry } from '../retry/backoff.js'
-import { causeChain } from '../retry/kafka-errors.js'
+import { causeChain, isRetriableKafkaError } from '../retry/kafka-errors.js'
 
 /** What the runner needs for a transactional route: take a partition over, and commit a batch's records with its offset. */
 export interface TransactionalWriter {
@@ -87,7 +87,8 @@ export class KafkaTransactions implements TransactionalWriter {
       producer: producer.connect().then(() => producer),
       sender: new OrderedSender(
         async () => {
-          if (!entry.transaction) throw new KarafkaError('TRANSACTION_FAILED', 'no transaction is open for this partition')
+          if (!entry.transaction)
+            throw new KarafkaError('TRANSACTION_FAILED', 'no transaction is open for this partition', { retriable: true })
           return entry.transaction
         },
         () => this.getAdmin(),
@@ -112,7 +113,7 @@ export class KafkaTransactions implements TransactionalWriter {
   async commit(topic: string, partition: number, records: StagedRecord[], offset: string): Promise<void> {
     const key = `${topic}/${partition}`
     const entry = this.partitions.get(key)
-    if (!entry) throw new KarafkaError('TRANSACTION_FAILED', `${key} has not been claimed`, { topic, partition })
+    if (!entry) throw new KarafkaError('TRANSACTION_FAILED', `${key} has not been claimed`, { topic, partition, retriable: true })
     let transaction: Transaction | undefined
     try {
       transaction = await (await entry.producer).transaction()
@@ -170,14 +171,27 @@ export class KafkaTransactions implements TransactionalWriter {
   }
 }
 
-/** Kafka's answers that mean a newer producer holds the transactional id (PRODUCER_FENCED is 90, which kafkajs 2.2.4 does not name). */
+/**
+ * Kafka's answers that mean a newer producer holds the transactional id: INVALID_PRODUCER_EPOCH
+ * (47), or PRODUCER_FENCED (90), which kafkajs 2.2.4 does not know and reports as "Unknown error code 90".
+ */
 export function isFenced(error: unknown): boolean {
   return causeChain(error).some((e) => {
-    const { type, code } = (e ?? {}) as { type?: unknown; code?: unknown }
-    return type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED' || code === 90 || code === 47
+    const { type, code, message } = (e ?? {}) as { type?: unknown; code?: unknown; message?: unknown }
+    return (
+      (e instanceof KarafkaError && e.code === 'TRANSACTION_FENCED') ||
+      type === 'INVALID_PRODUCER_EPOCH' ||
+      code === 47 ||
+      (typeof message === 'string' && /\bUnknown error code 90\b/.test(message))
+    )
   })
 }
 
+/**
+ * The error of a failed claim or commit, as the runner needs it: fenced, or failed; `retriable`
+ * when Kafka may accept it next time (the broker away, a coordinator moving), not when it will
+ * refuse it again (a record too large, a topic it may not write).
+ */
 function failure(error: unknown, topic: string, partition: number, doing: string): KarafkaError {
   const fenced = isFenced(error)
   return new KarafkaError(
@@ -185,6 +199,12 @@ function failure(error: unknown, topic: string, partition: number, doing: string
     fenced
       ? `${topic}/${partition}: another producer took the partition over while this one was ${doing}; nothing of it was committed`
       : `${topic}/${partition}: ${doing} failed, so the transaction was aborted: ${(error as Error).message}`,
-    { cause: error, topic, partition, retriable: !fenced },
+    {
+      cause: error,
+      topic,
+      partition,
+      retriable:
+        !fenced && (isRetriableKafkaError(error) || (error instanceof KarafkaError && error.retriable && error.code !== 'PRODUCE_FAILED')),
+    },
   )
 }

@@ -15,5 +15,7 @@ declare module 'kafkajs/src/consumer/batch.js' {
       value: Buffer | null
       headers: Record<string, Buffer | Buffer[] | undefined>
     }[]
+    /** The fetched records at or after the fetched offset, aborted and control records included. */
+    messagesWithinOffset: { offset: string }[]
   }
 }

@@ -21,6 +21,11 @@ export interface ReadRequest {
 
 export interface ReadResult extends ReadRequest {
   records: ReadRecord[]
+  /**
+   * Where the next fetch goes on from: past the last record this one covered, aborted and
+   * control records included (a fetch of only those returns no record but still moves on).
+   */
+  next: string
   /** The offset after the last committed record of the partition (what a read_committed consumer reads up to). */
   end: string
 }
@@ -101,9 +106,9 @@ export class PartitionReader {
           for (const response of responses) {
             if (response.topicName !== request.topic) continue
             const data = response.partitions.find((p) => p.partition === request.partition)
-            if (data) return { ...request, records: toRecords(request, data), end: endOf(data) }
+            if (data) return { ...request, ...toRecords(request, data), end: endOf(data) }
           }
-        return { ...request, records: [], end: request.offset }
+        return { ...request, records: [], next: request.offset, end: request.offset }
       })
     } catch (error) {
       await this.reset()
@@ -117,10 +122,9 @@ export class PartitionReader {
     let next = BigInt(offset)
     while (records.length < count && next < BigInt(end)) {
       const [result] = await this.fetch([{ topic, partition, offset: String(next) }])
-      const got = result?.records ?? []
-      if (got.length === 0) break // only aborted or control records up to the end
-      records.push(...got.slice(0, count - records.length))
-      next = BigInt(got.at(-1)!.offset) + 1n
+      if (!result || BigInt(result.next) <= next) break // nothing more to read there now
+      records.push(...result.records.slice(0, count - records.length))
+      next = BigInt(result.next)
     }
     return records
   }
@@ -162,8 +166,11 @@ function endOf(data: { highWatermark: string; lastStableOffset?: string }): stri
   return stable !== undefined && stable !== '-1' && BigInt(stable) < BigInt(data.highWatermark) ? stable : data.highWatermark
 }
 
-function toRecords(request: ReadRequest, data: unknown): ReadRecord[] {
-  return new Batch(request.topic, request.offset, data).messages.map((m) => ({
+function toRecords(request: ReadRequest, data: unknown): { records: ReadRecord[]; next: string } {
+  const batch = new Batch(request.topic, request.offset, data)
+  // What the fetch covered, aborted and control records included (those kafkajs filters out of `messages`).
+  const covered = batch.messagesWithinOffset.at(-1)?.offset
+  const records = batch.messages.map((m) => ({
     topic: request.topic,
     partition: request.partition,
     offset: m.offset,
@@ -174,4 +181,5 @@ function toRecords(request: ReadRequest, data: unknown): ReadRecord[] {
       value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((v): [string, Buffer] => [name, Buffer.from(v)]),
     ),
   }))
+  return { records, next: covered === undefined ? request.offset : String(BigInt(covered) + 1n) }
 }

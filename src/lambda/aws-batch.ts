@@ -53,9 +53,16 @@ async function consumePartition(records: AwsKafkaRecord[], options: AwsBatchOpti
     if (error === undefined) return undefined
     // The first message after the last one marked consumed (or the batch's first).
     const done = consumed === undefined ? -1 : batch.findIndex((m) => m.offset === consumed)
+    const err = error as Error
+    if (done === batch.length - 1) {
+      // It marked every message it was given, then threw: nothing is left to retry, as the poller sees it too.
+      console.error(
+        `${batch[done]!.topic}/${batch[done]!.partition}: the handler failed after marking its whole batch consumed (${err?.name ?? 'Error'}: ${err?.message ?? String(error)}); going on`,
+      )
+      return undefined
+    }
     const failedAt = pendingFrom + done + 1
     const failed = records[failedAt]!
-    const err = error as Error
     console.error(
       `${failed.topic}/${failed.partition} offset ${failed.offset}: the handler failed (${err?.name ?? 'Error'}: ${err?.message ?? String(error)}); answering batchItemFailures from there`,
     )

@@ -101,7 +101,13 @@ export async function startLambdaServer(options: ServeOptions): Promise<LambdaSe
       return error(res, 400, 'InvalidRequestContentException', 'Could not parse request body into json')
     }
     fn.inFlight++
-    const worker = fn.idle.pop() ?? new Worker(fn, env)
+    // A worker can die while idle (a timer that throws after its answer, memory): such ones are left behind.
+    let worker = fn.idle.pop()
+    while (worker && !worker.alive) {
+      workers.delete(worker)
+      worker = fn.idle.pop()
+    }
+    worker ??= new Worker(fn, env)
     workers.add(worker)
     try {
       const outcome = await worker.invoke(event)

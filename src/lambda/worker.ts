@@ -89,6 +89,10 @@ export class Worker {
   invoke(event: unknown): Promise<Outcome> {
     return new Promise((resolve) => {
       const requestId = randomUUID()
+      const exitError = () => ({
+        payload: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited before the invocation` },
+        functionError: 'Unhandled' as const,
+      })
       const started = Date.now()
       const timer = setTimeout(() => {
         this.stop()
@@ -102,11 +106,14 @@ export class Worker {
       }, this.fn.timeoutMs)
       const marker = `\u0000karafka-invocation-end ${requestId}\n`
       this.current = { requestId, marker, started, reply: undefined, done: { stdout: false, stderr: false }, resolve, timer }
+      if (this.exited) return this.finish(exitError())
       this.finishWhenLogged() // output printed between invocations belongs to this one
       const message = { bundle: this.fn.bundle, event, deadline: started + this.fn.timeoutMs, functionName: this.fn.name, requestId }
       // A process that went away meanwhile reports through its exit; a send that fails ends it.
       this.child.send({ ...message, marker: marker.slice(0, -1) }, (error) => {
-        if (error) this.stop()
+        if (!error) return
+        this.stop()
+        this.finish(exitError())
       })
     })
   }

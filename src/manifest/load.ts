@@ -19,6 +19,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv
   /** Directory that file names in messages are relative to; defaults to the working directory. */
   cwd?: string
+  /** The manifest's text, when the caller read it already (and needs to know exactly which text was loaded). */
+  text?: string
 }
 
 /**
@@ -32,7 +34,7 @@ export function loadManifest(file: string, options: LoadOptions = {}): Manifest 
   const shown = path.relative(cwd, absolute) || absolute
   let text: string
   try {
-    text = readFileSync(absolute, 'utf8')
+    text = options.text ?? readFileSync(absolute, 'utf8')
   } catch (cause) {
     throw new KarafkaError('MANIFEST_NOT_FOUND', `cannot read the manifest ${shown}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, {
       cause,

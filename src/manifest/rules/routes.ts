@@ -68,6 +68,22 @@ export function checkRoutes(raw: Record<string, unknown>, topics: Record<string,
           hint: `add deadLetter: ${topic}.dlq to the route, or use inconsistent: report`,
         })
       }
+      if (route.inconsistent === 'dead-letter' && route.poller === 'aws') {
+        issues.push({
+          path: [...routePath, 'inconsistent'],
+          at: 'value',
+          message: "inconsistent: dead-letter is not honoured on a route AWS's event source mapping polls",
+          hint: 'the function hands every valid message over; leave inconsistent out, or let the karafka poller poll this route',
+        })
+      }
+      if (route.transactional === true && groupSpec.isolationLevel === 'read_uncommitted') {
+        issues.push({
+          path: [...routePath, 'transactional'],
+          at: 'key',
+          message: `a transactional route's group reads read_uncommitted (consumerGroups.${group}.isolationLevel)`,
+          hint: 'it would publish, exactly once, events made from records that were aborted upstream; read read_committed (the default)',
+        })
+      }
       if (route.transactional === true && route.poller === 'aws') {
         issues.push({
           path: [...routePath, 'transactional'],

@@ -94,10 +94,8 @@ export class TopicFollower {
             options.onRecord(record)
             state.records++
           }
-          const last = result.records.at(-1)
-          if (last) entry.offset = BigInt(last.offset) + 1n
-          // Only aborted or control records up to the end: nothing to read there yet.
-          else if (entry.offset < BigInt(result.end)) entry.offset = BigInt(result.end)
+          // On past what the fetch covered: aborted and control records give no record but move on too.
+          if (BigInt(result.next) > entry.offset) entry.offset = BigInt(result.next)
           state.error = undefined
         }
         this.markCaughtUp(offsets)

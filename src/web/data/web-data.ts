@@ -213,7 +213,7 @@ export class WebData {
     if (!record) throw new Error(`${deadLetterTopic}/${partition} holds no record at offset ${offset} (any more)`)
     const original = originalRecord(record, deadLetterTopic, this.manifest)
     if ('refused' in original) throw new Error(original.refused)
-    this.producer ??= createProducerRuntime(() => this.manifest.app)
+    this.producer ??= createProducerRuntime(() => this.manifest.app, { topics: this.manifest.topics }) // the source topic's partitioner
     return within(this.producer.sender.send(original.topic, original.record), 15_000, `producing to ${original.topic}`)
   }
 

@@ -662,7 +662,9 @@ function stableBucket(key: string): number {
  * A fake of the Kafka transactions: claims answer `committed`; commits record what they wrote
  * (`topic:key` of each record) and the offset, and the first `failures` of them throw `failWith`.
  */
-function fakeTransactions(options: { committed?: string; failures?: number; failWith?: 'TRANSACTION_FAILED' | 'TRANSACTION_FENCED' } = {}) {
+function fakeTransactions(
+  options: { committed?: string; failures?: number; failWith?: 'TRANSACTION_FAILED' | 'TRANSACTION_FENCED'; retriable?: boolean } = {},
+) {
   let failures = options.failures ?? 0
   const claims: string[] = []
   const commits: { offset: string; records: string[] }[] = []
@@ -672,7 +674,8 @@ function fakeTransactions(options: { committed?: string; failures?: number; fail
       return options.committed
     },
     commit: async (_topic, _partition, records, offset) => {
-      if (failures-- > 0) throw new KarafkaError(options.failWith ?? 'TRANSACTION_FAILED', 'the broker said no')
+      if (failures-- > 0)
+        throw new KarafkaError(options.failWith ?? 'TRANSACTION_FAILED', 'the broker said no', { retriable: options.retriable ?? true })
       commits.push({ offset, records: records.map((r) => `${r.topic}:${r.record.key}`) })
     },
     release: () => {},
@@ -825,5 +828,67 @@ describe('transactional routes (fake consumer and transactions)', { timeout: 10_
       [['0', 10]],
       'two heartbeats (5 ms each), not the route backoff',
     )
+  })
+
+  it('transactions that keep failing for a reason that may pass back off longer each time, up to maxBackoffMs, uncounted', async () => {
+    const tx = fakeTransactions({ failures: 3 })
+    const t = harness([1], {
+      route: { ...transactional, retry: { attempts: 2, backoffMs: 10, maxBackoffMs: 25 } },
+      transactions: tx.writer,
+      invoke: staging(),
+    })
+    for (let run = 0; run < 4; run++) await t.run()
+    assert.deepEqual(
+      t.events['consumer.consuming.retry']!.map((r) => r.backoffMs),
+      [10, 20, 25],
+    )
+    assert.ok(
+      t.calls.every((c) => c.attempt === 1),
+      'never counted',
+    )
+    assert.deepEqual(tx.commits, [{ offset: '1', records: ['out:0'] }])
+  })
+
+  it('a transaction the broker will refuse again (a record it cannot take) fails the chunk as its handler would: counted, then dead-lettered alone', async () => {
+    // Every transaction that carries out:0 is refused; the dead letter alone goes through.
+    let refused = 0
+    const commits: { offset: string; records: string[] }[] = []
+    const writer: TransactionalWriter = {
+      claim: async () => undefined,
+      commit: async (_topic, _partition, records, offset) => {
+        if (records.some((r) => r.topic === 'out' && String(r.record.key) === '0')) {
+          refused++
+          throw new KarafkaError('TRANSACTION_FAILED', 'MESSAGE_TOO_LARGE', { retriable: false })
+        }
+        commits.push({ offset, records: records.map((r) => `${r.topic}:${r.record.key}`) })
+      },
+      release: () => {},
+      close: async () => {},
+    }
+    const t = harness([1, 2], {
+      route: {
+        ...transactional,
+        batch: { maxSize: 1, maxWaitMs: 50 },
+        retry: { attempts: 2, backoffMs: 10, maxBackoffMs: 10 },
+        deadLetter: 'jobs.dlq',
+      },
+      transactions: writer,
+      invoke: staging(),
+    })
+    for (let run = 0; run < 2; run++) await t.run() // the second run dead-letters offset 0 and goes on to 1
+    assert.deepEqual(
+      t.calls.map((c) => [c.offsets[0], c.attempt]),
+      [
+        ['0', 1],
+        ['0', 2],
+        ['1', 1],
+      ],
+    )
+    assert.equal(refused, 2)
+    assert.deepEqual(commits, [
+      { offset: '1', records: ['jobs.dlq:k'] },
+      { offset: '2', records: ['out:1'] },
+    ])
+    assert.equal(t.events['dead_letter_queue.dispatched']?.[0]?.offset, '0')
   })
 })

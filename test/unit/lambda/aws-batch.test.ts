@@ -141,3 +141,14 @@ it('past the deadline, partitions not begun are answered as failed, whole', asyn
   assert.deepEqual(ids(answer), ['notes-0@10', 'notes-1@10', 'notes-1@11'])
   assert.deepEqual(calls, [])
 })
+
+it('a handler that marks its whole batch and then throws has nothing left to retry: the partition goes on', async () => {
+  const calls: string[][] = []
+  const runBatch: RunBatch = async (messages) => {
+    calls.push(messages.map((m) => (m.payload as { text: string }).text))
+    return { consumed: messages.at(-1)!.offset, error: new Error('after the last mark') }
+  }
+  const answer = await consumeForAws(eventOf({ 0: ['a', 'b', '!bad', 'c'] }), options(runBatch, senderOf([])))
+  assert.deepEqual(ids(answer), [], 'every record consumed (the invalid one dead-lettered)')
+  assert.deepEqual(calls, [['a', 'b'], ['c']])
+})

@@ -17,6 +17,7 @@ export const handler = async (event) => {
   console.log('call ' + event.n)
   if (event.wait) await new Promise((resolve) => setTimeout(resolve, event.wait))
   if (event.crash) process.exit(3)
+  if (event.crashLater) setTimeout(() => { throw new Error('after the answer') }, 50)
   if (event.fail) throw new TypeError('failed ' + event.n)
   return { pid: process.pid, inits, calls, n: event.n }
 }
@@ -97,5 +98,14 @@ consumerGroups:
       fresh.some((answer) => answer.body.inits === 1 && answer.body.calls === 1),
       'a replaced worker loads the bundle anew',
     )
+  })
+
+  it('a worker that dies while idle is not handed the next invocation: a fresh one is', async () => {
+    const answered = await invoke({ n: 13, crashLater: true })
+    assert.equal(answered.status, 200)
+    await new Promise((resolve) => setTimeout(resolve, 300)) // its timer throws meanwhile, and the process exits
+    const next = await invoke({ n: 14 })
+    assert.equal(next.error, null, `answered, not timed out: ${JSON.stringify(next.body)}`)
+    assert.notEqual(next.body.pid, answered.body.pid)
   })
 })
