@@ -1,8 +1,10 @@
 // Key-level parallelism: the same route with and without virtual partitions, in one run on one
 // topic (pre-produced ticks, many keys), each side from the start with a fresh group.
 // - local: a handler that waits 20 ms per call (a stand-in for I/O), 6 partitions;
-// - lambda: the same through `karafka lambda serve` (a process per invocation, as the local
-//   endpoint runs functions), 1 partition: invocations in flight and messages/s.
+// - lambda: the same through `karafka lambda serve` (its warm workers, max of them started before
+//   the clock, as a function that has been serving), 1 partition: invocations in flight and messages/s.
+import { InvokeCommand } from '@aws-sdk/client-lambda'
+import { createLambdaClient } from '../src/invokers/lambda.js'
 import { buildFunctions, lambdaRoutes } from '../src/lambda/build.js'
 import { startLambdaServer } from '../src/lambda/serve.js'
 import { createTestApp, type TestApp } from '../test/helpers/app.js'
@@ -79,6 +81,7 @@ ${route(plain, '')}${route(virtual, `, virtualPartitions: { max: ${max} }`)}${ro
       await buildFunctions(app.manifest, lambdaRoutes(app.manifest))
       serve = await startLambdaServer({ manifest: app.manifest, port: 0 })
       process.env.AWS_ENDPOINT_URL_LAMBDA = serve.url
+      await warmUp(app, max)
     }
     await options.produce(topic, messages)
     const without = await drain(app, plain, messages)
@@ -102,6 +105,24 @@ ${route(plain, '')}${route(virtual, `, virtualPartitions: { max: ${max} }`)}${ro
     delete process.env.AWS_ENDPOINT_URL_LAMBDA
     await app.remove()
   }
+}
+
+/**
+ * Starts `count` warm workers of every function at once (an invocation with no records each),
+ * as a function that has been serving runs on AWS: the rows compare fan-out, not cold starts.
+ */
+async function warmUp(app: TestApp, count: number): Promise<void> {
+  const client = createLambdaClient(app.manifest, { localCredentials: true })
+  const payload = Buffer.from(
+    JSON.stringify({ eventSource: 'SelfManagedKafka', bootstrapServers: '', records: {}, karafka: { partial: true } }),
+  )
+  await Promise.all(
+    app.manifest.routes.flatMap((route) =>
+      Array.from({ length: count }, () =>
+        client.send(new InvokeCommand({ FunctionName: route.functionName!, Qualifier: app.manifest.lambda!.alias, Payload: payload })),
+      ),
+    ),
+  )
 }
 
 /** One group from the start of the topic until it has handled `count` messages; the clock starts at its first call. */
