@@ -6,10 +6,8 @@ import { context, propagation, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { createTestApp } from '../test/helpers/app.js'
-import { uniqueName } from '../test/helpers/kafka.js'
-import { median, tickTopicYaml } from './data.js'
-import { pollerRun } from './throughput.js'
+import { median } from './data.js'
+import { emptyHandlerApp, pollerRun } from './throughput.js'
 
 export interface ObservabilityFigure {
   messages: number
@@ -26,23 +24,7 @@ export async function benchObservability(
   produce: (topic: string, count: number) => Promise<number>,
   rounds = 3,
 ): Promise<ObservabilityFigure> {
-  const topic = uniqueName('obench')
-  const groups = Array.from({ length: rounds * 2 }, (_, i) => uniqueName(`obs-${i}`))
-  const app = await createTestApp(
-    'obs-bench',
-    `app:
-  clientId: obs-bench
-  brokers: \${KAFKA_BROKERS}
-topics:
-${tickTopicYaml(topic)}consumerGroups:
-${groups.map((group, i) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${i}.ts }\n`).join('')}`,
-    Object.fromEntries(
-      groups.map((group, i) => [
-        `handlers/empty-${i}.ts`,
-        `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
-      ]),
-    ),
-  )
+  const { app, topic, groups } = await emptyHandlerApp('obs-bench', rounds * 2)
   let spans = 0
   const exporter = {
     export: (batch: unknown[], done: (result: { code: number }) => void) => {

@@ -2,10 +2,8 @@
 // pre-produced topic, alternately with web.reporting off and on (the default: its own producer,
 // a report at start, on each change and every web.reportIntervalMs, an error record per
 // failure), each from the start with a fresh group; medians of the rounds.
-import { createTestApp } from '../test/helpers/app.js'
-import { uniqueName } from '../test/helpers/kafka.js'
-import { median, tickTopicYaml } from './data.js'
-import { pollerRun } from './throughput.js'
+import { median } from './data.js'
+import { emptyHandlerApp, pollerRun } from './throughput.js'
 
 export interface ReportingFigure {
   messages: number
@@ -22,26 +20,11 @@ export async function benchReporting(
   produce: (topic: string, count: number) => Promise<number>,
   rounds = 3,
 ): Promise<ReportingFigure> {
-  const topic = uniqueName('rbench')
-  const groups = Array.from({ length: rounds * 2 }, (_, i) => uniqueName(`rep-${i}`))
   // Reports every second (the shortest interval allowed), so that even a short run sends several.
   const reportIntervalMs = 1_000
-  const app = await createTestApp(
-    'reporting-bench',
-    `app:
-  clientId: reporting-bench
-  brokers: \${KAFKA_BROKERS}
-web: { reportIntervalMs: ${reportIntervalMs} }
-topics:
-${tickTopicYaml(topic)}consumerGroups:
-${groups.map((group, i) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${i}.ts }\n`).join('')}`,
-    Object.fromEntries(
-      groups.map((group, i) => [
-        `handlers/empty-${i}.ts`,
-        `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
-      ]),
-    ),
-  )
+  const { app, topic, groups } = await emptyHandlerApp('reporting-bench', rounds * 2, {
+    app: `web: { reportIntervalMs: ${reportIntervalMs} }\n`,
+  })
   try {
     await produce(topic, count)
     const off: number[] = []

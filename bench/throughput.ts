@@ -121,24 +121,7 @@ export async function benchThroughput(
   rounds = 3,
   batchMaxSize = 100,
 ): Promise<ThroughputFigure> {
-  const topic = uniqueName('bench')
-  const groups = Array.from({ length: rounds }, (_, round) => uniqueName(`poller-${round}`))
-  const handlers = Object.fromEntries(
-    groups.map((group, round) => [
-      `handlers/empty-${round}.ts`,
-      `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
-    ]),
-  )
-  const app = await createTestApp(
-    'bench',
-    `app:
-  clientId: bench
-  brokers: \${KAFKA_BROKERS}
-topics:
-${tickTopicYaml(topic)}consumerGroups:
-${groups.map((group, round) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${round}.ts, batch: { maxSize: ${batchMaxSize} } }\n`).join('')}`,
-    handlers,
-  )
+  const { app, topic, groups } = await emptyHandlerApp('bench', rounds, { route: `batch: { maxSize: ${batchMaxSize} }` })
   try {
     const valueBytes = await produce(topic, count)
     const figures = {
@@ -183,6 +166,36 @@ ${groups.map((group, round) => `  ${group}:\n    topics:\n      ${topic}: { hand
   } finally {
     await app.remove()
   }
+}
+
+/**
+ * A bench app: one tick topic and `count` consumer groups on it, each with an empty handler
+ * (`route` adds to each route's settings, `app` lines to the manifest's top level), so that
+ * each run reads the topic from the start with a fresh group.
+ */
+export async function emptyHandlerApp(
+  name: string,
+  count: number,
+  options: { route?: string; app?: string } = {},
+): Promise<{ app: TestApp; topic: string; groups: string[] }> {
+  const topic = uniqueName(name)
+  const groups = Array.from({ length: count }, (_, i) => uniqueName(`${name}-${i}`))
+  const app = await createTestApp(
+    name,
+    `app:
+  clientId: ${name}
+  brokers: \${KAFKA_BROKERS}
+${options.app ?? ''}topics:
+${tickTopicYaml(topic)}consumerGroups:
+${groups.map((group, i) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${i}.ts${options.route ? `, ${options.route}` : ''} }\n`).join('')}`,
+    Object.fromEntries(
+      groups.map((group, i) => [
+        `handlers/empty-${i}.ts`,
+        `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
+      ]),
+    ),
+  )
+  return { app, topic, groups }
 }
 
 /** One group's poller from the start of the topic until it has handled `count` messages; the clock starts at its first batch. */
