@@ -81,22 +81,28 @@ export function startReporter(options: ReporterOptions): Reporter {
   let errors: ErrorRecord[] = []
   let stopped = false
 
-  const failed = (what: string, topic: string) => (error: unknown) =>
+  // Said once per topic until a send to it works again: a reports topic never created would otherwise fill the log.
+  const failing = new Set<string>()
+  const failed = (what: string, topic: string) => (error: unknown) => {
+    if (failing.has(topic)) return
+    failing.add(topic)
     monitor.emit('error.occurred', {
       type: 'web.report.error',
       error: new KarafkaError('PRODUCE_FAILED', `${what} to ${topic} failed: ${(error as Error).message}`, {
         cause: error,
         topic,
         retriable: true,
-        hint: `create the topic with karafka topics migrate, or set web.reporting: false in karafka.yml`,
+        hint: `create the topic with karafka topics migrate, or set web.reporting: false in karafka.yml; this is said again only after a send to it has worked`,
       }),
     })
+  }
+  const sent = (topic: string) => () => void failing.delete(topic)
 
   const send = (final = false): Promise<void> => {
     const report = state.snapshot(Date.now(), process.memoryUsage.rss(), final)
     return sender
       .send(web.reportsTopic, { key: identity.id, value: JSON.stringify(report) })
-      .then(() => {}, failed(final ? 'the last report' : 'a report', web.reportsTopic))
+      .then(sent(web.reportsTopic), failed(final ? 'the last report' : 'a report', web.reportsTopic))
   }
   /** One report in flight at a time; a report asked for meanwhile goes out after it. */
   const report = () => {
@@ -122,7 +128,7 @@ export function startReporter(options: ReporterOptions): Reporter {
     const batch = errors
     errors = []
     return Promise.all(batch.map((record) => sender.send(web.errorsTopic, { key: record.process, value: JSON.stringify(record) }))).then(
-      () => {},
+      sent(web.errorsTopic),
       failed(`${batch.length} error record(s)`, web.errorsTopic),
     )
   }

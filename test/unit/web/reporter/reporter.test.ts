@@ -81,10 +81,17 @@ describe('the reporter (a monitor listener)', () => {
     assert.match(said[0]!.message, /a report to reports failed: UNKNOWN_TOPIC_OR_PARTITION/)
     assert.match(said[0]!.hint!, /karafka topics migrate, or set web\.reporting: false/)
     assert.equal(said.length, 1, 'its own failure makes no error record (no loop)')
-    sender.fail = false
+    // Failing again says nothing more (a topic never created would fill the log); once a send works, a new failure is said again.
     monitor.emit('app.stopping', { signal: 'SIGTERM' })
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    assert.equal(said.length, 1, 'the same failure is said once')
+    sender.fail = false
+    monitor.emit('rebalance.partitions_assigned', { group: 'g', partitions: [{ topic: 't', partition: 0 }] })
     await waitFor('the next report', () => reports(sender).length === 1)
     assert.equal(reports(sender)[0]!.state, 'stopping')
+    sender.fail = true
+    monitor.emit('rebalance.partitions_assigned', { group: 'g', partitions: [{ topic: 't', partition: 1 }] })
+    await waitFor('the new failure to be said', () => said.length === 2)
     await reporter.stop()
   })
 })
