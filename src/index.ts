@@ -2,6 +2,7 @@
 // Its types use Node's (Buffer, AbortSignal, kafkajs's own): apps get them through this reference.
 /// <reference types="node" preserve="true" />
 export { z } from 'zod'
+export { payloadChecks } from './consumer/checks.js'
 export type { ConsumerContext, ConsumerDefinition, ConsumerFn, EventOf, Message, MessageMeta } from './consumer/types.js'
 export { createConsumerDefinition, isConsumerDefinition } from './consumer/types.js'
 export { type ErrorCode, KarafkaError, ManifestError } from './errors/index.js'

@@ -5,6 +5,12 @@ import type { PartitionerName } from './producer/partitioners.js'
 export interface TopologyEvent {
   schema: z.ZodType
   method: string
+  /**
+   * Compiled by codegen from the event's field types: true when a payload from JSON is valid
+   * exactly as it stands (zod would accept it and change nothing), so consumers skip zod for
+   * it. Anything else goes through `schema`. Events given as `path#Export` have none.
+   */
+  check?: (payload: unknown) => boolean
 }
 
 /** A topic as the runtime needs it: its partition key path and its events. */

@@ -1,6 +1,10 @@
 import type { CodegenModel } from '../model/types.js'
+import { objectCheck } from './checks.js'
 import type { CodeBlockWriter } from './writer.js'
 import { propertyName, quote, writeZodObject } from './zod.js'
+
+/** The name of an event's compiled payload check (lower camel case: it never meets a generated type's name). */
+const checkName = (type: string) => `check${type}`
 
 /** Zod schemas and payload types of every event, the per-topic unions, `schemas` and `topology`. */
 export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
@@ -13,6 +17,18 @@ export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
       else writer.write(event.ref!.local)
       writer.newLine()
       writer.writeLine(`export type ${event.type} = z.infer<typeof ${event.schema}>`)
+      if (event.spec.kind === 'fields') {
+        const { fields } = event.spec
+        writer.writeLine(
+          `/** True when a ${event.name} payload from JSON is valid as it stands; the consumer then skips ${event.schema}, which decides the rest. */`,
+        )
+        writer.writeLine(`const ${checkName(event.type)} = (payload: unknown): boolean => {`)
+        writer.indent(() => {
+          writer.writeLine('const v = payload as any')
+          writer.writeLine(`return ${objectCheck(fields, 'v')}`)
+        })
+        writer.writeLine('}')
+      }
       if (event.ref && topic.key) {
         const access = topic.key
           .split('.')
@@ -55,7 +71,9 @@ export function emitEvents(writer: CodeBlockWriter, model: CodegenModel): void {
           writer.writeLine(`partitioner: ${quote(topic.partitioner)},`)
           writer.write('events: ').inlineBlock(() => {
             for (const event of topic.events)
-              writer.writeLine(`${propertyName(event.name)}: { schema: ${event.schema}, method: ${quote(event.method)} },`)
+              writer.writeLine(
+                `${propertyName(event.name)}: { schema: ${event.schema}, method: ${quote(event.method)}${event.spec.kind === 'fields' ? `, check: ${checkName(event.type)}` : ''} },`,
+              )
           })
           writer.write(',').newLine()
         })

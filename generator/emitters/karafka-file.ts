@@ -25,7 +25,9 @@ export function emitKarafkaFile(model: CodegenModel): EmittedFile {
   const writer = createWriter()
   writer.writeLine(banner(model.source))
   if (model.rootFromOutDir !== undefined) writer.writeLine(`import { fileURLToPath } from 'node:url'`)
-  writer.writeLine(`import { ${RUNTIME_IMPORTS.join(', ')} } from 'karafka-ts'`)
+  // The compiled payload checks, when some event is declared by its fields.
+  const checks = model.topics.some((topic) => topic.events.some((event) => event.spec.kind === 'fields'))
+  writer.writeLine(`import { ${[...RUNTIME_IMPORTS, ...(checks ? ['payloadChecks as is'] : [])].join(', ')} } from 'karafka-ts'`)
   for (const event of model.topics.flatMap((topic) => topic.events)) {
     if (event.ref) writer.writeLine(`import { ${event.ref.exportName} as ${event.ref.local} } from '${event.ref.specifier}'`)
   }

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs'
 import type { Topology } from '../topology.js'
-import { decodeRecord, type InvalidRecord, inconsistency, isInvalidRecord, type RawRecord } from './decode.js'
+import { decodeTopicRecord, type InvalidRecord, isInvalidRecord, type RawRecord, topicInconsistency } from './decode.js'
 import type { Message } from './types.js'
 
 /** Messages for one handler call, with the records they came from side by side. */
@@ -37,26 +37,31 @@ export interface ChunkOptions {
  * past `until`, or before one that `startsChunk`; records to `skip` are passed over. An
  * inconsistent message is noted in `inconsistent`, or, with `inconsistent: dead-letter`, ends the chunk as invalid.
  */
-export function nextChunk(topology: Topology, records: readonly RawRecord[], start: number, options: ChunkOptions): Chunk {
+export function nextChunk(topology: Topology, records: RecordList, start: number, options: ChunkOptions): Chunk {
   const chunk: Chunk = { messages: [], records: [], positions: [], invalid: undefined, next: start }
   const until = options.until === undefined ? undefined : BigInt(options.until)
+  const { skip, startsChunk } = options
+  // Every record of a batch is of one topic: looked up once for the chunk.
+  const first = records.at(start)
+  const spec = first && topology.topics[first.topic]
+  let skippedAfter: string | undefined
   let index = start
   while (index < records.length && chunk.messages.length < options.maxSize) {
-    const record = records[index]!
+    const record = records.at(index)!
     if (until !== undefined && BigInt(record.offset) > until) break
-    if (options.skip?.(record.offset)) {
-      chunk.skippedAfter = record.offset
+    if (skip?.(record.offset)) {
+      skippedAfter = record.offset
       index++
       continue
     }
-    if (chunk.messages.length > 0 && options.startsChunk?.(record.offset)) break
-    const decoded = decodeRecord(topology, record)
+    if (chunk.messages.length > 0 && startsChunk?.(record.offset)) break
+    const decoded = decodeTopicRecord(spec, record)
     if (isInvalidRecord(decoded)) {
       chunk.invalid = decoded
       index++
       break
     }
-    const reason = inconsistency(topology, decoded)
+    const reason = topicInconsistency(spec?.key, decoded)
     if (reason !== undefined) {
       if (options.inconsistent === 'dead-letter') {
         chunk.invalid = { record, reason }
@@ -66,14 +71,43 @@ export function nextChunk(topology: Topology, records: readonly RawRecord[], sta
       chunk.inconsistent ??= []
       chunk.inconsistent.push({ offset: record.offset, reason })
     }
-    delete chunk.skippedAfter
+    skippedAfter = undefined
     chunk.messages.push(decoded)
     chunk.records.push(record)
     chunk.positions.push(index)
     index++
   }
   chunk.next = index
+  if (skippedAfter !== undefined) chunk.skippedAfter = skippedAfter
   return chunk
+}
+
+/** Records by index: an array of them, or a kafkajs batch's messages seen as records. */
+export interface RecordList {
+  readonly length: number
+  at(index: number): RawRecord | undefined
+}
+
+/**
+ * A kafkajs batch's messages as raw records, each made when asked for: the chunk being
+ * handed over holds its records, and the thousands after it in a big batch are not copied
+ * ahead of time only to wait (and be moved by the garbage collector) until their turn.
+ */
+export class BatchRecords implements RecordList {
+  constructor(
+    private readonly topic: string,
+    private readonly partition: number,
+    private readonly messages: readonly KafkaMessage[],
+  ) {}
+
+  get length(): number {
+    return this.messages.length
+  }
+
+  at(index: number): RawRecord | undefined {
+    const message = this.messages[index]
+    return message && toRawRecord(this.topic, this.partition, message)
+  }
 }
 
 /** A kafkajs message as the runtime's raw record. */

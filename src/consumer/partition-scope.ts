@@ -23,7 +23,7 @@ export class PartitionScope {
   private lostHeartbeat = false
   /** Aborts every handler call of the scope: they all run for the same partition. */
   private readonly abort = new AbortController()
-  private running = 0
+  private closed = false
   /** The last offset of this batch marked as consumed (and asked to be committed). */
   doneUpTo: string | undefined
   private heartbeat: NodeJS.Timeout | undefined
@@ -47,17 +47,26 @@ export class PartitionScope {
 
   /**
    * Runs `fn` (a handler invocation) with a signal that aborts when the partition is lost or
-   * the shutdown timeout runs out. While any call runs (several at once with virtual
-   * partitions), the scope heartbeats every heartbeatIntervalMs.
+   * the shutdown timeout runs out. From the first call until {@link close} (several calls at
+   * once with virtual partitions, many one after another otherwise), the scope heartbeats
+   * every heartbeatIntervalMs.
    */
   async run<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (this.running++ === 0) this.begin()
+    if (this.heartbeat === undefined && !this.closed) this.begin()
     try {
       return await fn(this.abort.signal)
     } finally {
-      if (--this.running === 0) this.end()
       if (this.lost) this.revoke()
     }
+  }
+
+  /** The batch is over: no more heartbeats, and the shutdown no longer concerns it. */
+  close(): void {
+    this.closed = true
+    if (this.heartbeat === undefined) return
+    clearInterval(this.heartbeat)
+    this.heartbeat = undefined
+    this.options.shutdownSignal.removeEventListener('abort', this.onShutdown)
   }
 
   private readonly revoke = () => this.abort.abort(new KarafkaError('PARTITION_REVOKED', 'partition revoked in a rebalance'))
@@ -75,10 +84,5 @@ export class PartitionScope {
         this.options.onHeartbeatError(error)
       })
     }, this.options.heartbeatIntervalMs)
-  }
-
-  private end(): void {
-    clearInterval(this.heartbeat)
-    this.options.shutdownSignal.removeEventListener('abort', this.onShutdown)
   }
 }

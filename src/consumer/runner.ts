@@ -12,7 +12,7 @@ import type { StagedRecord } from '../producer/staged.js'
 import { backoffDelay, sleep } from '../retry/backoff.js'
 import { isRetriableKafkaError } from '../retry/kafka-errors.js'
 import type { Topology } from '../topology.js'
-import { type Chunk, nextChunk, toRawRecord } from './chunker.js'
+import { BatchRecords, type Chunk, nextChunk } from './chunker.js'
 import { deadLetterRecord } from './dead-letter.js'
 import { type ChunkOutcome, type Decision, decide, decideInvalid, nextOffset } from './decide.js'
 import type { InvalidRecord, RawRecord } from './decode.js'
@@ -80,6 +80,7 @@ export class BatchRunner {
   private readonly claimed = new Map<string, number>()
   /** Transactions of a partition that failed in a row (for their backoff). */
   private readonly transactionFailures = new Map<string, number>()
+  private readonly loggers = new Map<string, Logger>()
 
   constructor(private readonly options: RunnerOptions) {
     this.committer = new OffsetCommitter(options.group, options.monitor)
@@ -97,17 +98,8 @@ export class BatchRunner {
 
   /** Processes one kafkajs batch; returns once its partition's commits are done. */
   async handle(payload: EachBatchPayload): Promise<void> {
-    try {
-      await this.process(payload)
-    } finally {
-      await this.committer.flush(payload.batch.topic, payload.batch.partition)
-    }
-  }
-
-  private async process(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload
     const route = this.options.routes.get(batch.topic)
-    if (!route) return
     const ref: PartitionRef = { group: this.options.group, topic: batch.topic, partition: batch.partition }
     const scope = new PartitionScope({
       payload,
@@ -116,13 +108,23 @@ export class BatchRunner {
       shutdownSignal: this.options.shutdownSignal,
       onHeartbeatError: (error) => this.options.monitor.emit('error.occurred', { type: 'consumer.heartbeat.error', error, ...ref }),
     })
-    const records = batch.messages.map((m) => toRawRecord(batch.topic, batch.partition, m))
+    try {
+      if (route) await this.process(payload, scope, route, ref)
+    } finally {
+      scope.close()
+      await this.committer.flush(batch.topic, batch.partition)
+    }
+  }
+
+  private async process(payload: EachBatchPayload, scope: PartitionScope, route: Route, ref: PartitionRef): Promise<void> {
+    const { batch } = payload
+    const records = new BatchRecords(batch.topic, batch.partition, batch.messages)
     const key = keyOf(ref)
-    if (route.transactional && records.length > 0 && !(await this.claimPartition(payload, scope, route, ref, records[0]!.offset))) return
+    if (route.transactional && records.length > 0 && !(await this.claimPartition(payload, scope, route, ref, records.at(0)!.offset))) return
     const virtual = route.virtualPartitions && route.virtualPartitions.max > 1 ? route.virtualPartitions : undefined
     let index = 0
     while (index < records.length && !scope.finished) {
-      const collapsed = virtual ? this.collapsed.at(key, records[index]!.offset) : undefined
+      const collapsed = virtual ? this.collapsed.at(key, records.at(index)!.offset) : undefined
       const parallel = virtual !== undefined && collapsed === undefined
       const chunk = nextChunk(this.options.topology, records, index, {
         maxSize: parallel ? route.batch.maxSize * virtual.max * WINDOW_BATCHES : route.batch.maxSize,
@@ -693,10 +695,17 @@ export class BatchRunner {
     payload.resolveOffset(done)
   }
 
+  /** The handlers' logger of a partition, made once: its lines go to the monitor as consumer.log. */
   private logger(ref: PartitionRef): Logger {
-    const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
-      this.options.monitor.emit('consumer.log', { ...ref, level, message, fields })
-    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+    const key = keyOf(ref)
+    let logger = this.loggers.get(key)
+    if (!logger) {
+      const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+        this.options.monitor.emit('consumer.log', { ...ref, level, message, fields })
+      logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
+      this.loggers.set(key, logger)
+    }
+    return logger
   }
 }
 

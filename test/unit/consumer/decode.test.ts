@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { inspect } from 'node:util'
 import { z } from 'zod'
-import { decodeRecord, inconsistency, isInvalidRecord, type RawRecord } from '../../../src/consumer/decode.js'
+import { type DecodedMessage, decodeRecord, inconsistency, isInvalidRecord, type RawRecord } from '../../../src/consumer/decode.js'
 import type { Message } from '../../../src/consumer/types.js'
 import type { Topology } from '../../../src/topology.js'
 
@@ -20,14 +21,14 @@ const topology: Topology = {
   },
 }
 
-function decoded(topic: string, key: string | null, value: unknown, headers: Record<string, string> = {}): Message {
+function decoded(topic: string, key: string | null, value: unknown, headers: RawRecord['headers'] = {}): Message {
   const record: RawRecord = {
     topic,
     partition: 0,
     offset: '7',
     key: key === null ? null : Buffer.from(key),
     value: value === null ? null : Buffer.from(JSON.stringify(value)),
-    timestamp: '0',
+    timestamp: '1764928800000',
     headers,
   }
   const message = decodeRecord(topology, record)
@@ -59,5 +60,80 @@ describe('inconsistent messages', () => {
   it('a key that is not String(payload[key]), or none at all on a keyed topic', () => {
     assert.match(inconsistency(topology, decoded('orders', '41', order)) ?? '', /^its key "41" is not its payload's customer\.id \("42"\)/)
     assert.match(inconsistency(topology, decoded('orders', null, order)) ?? '', /^its key is null/)
+  })
+})
+
+describe('inconsistency reads the record bytes as text', () => {
+  const topics: Topology = {
+    fingerprint: 'test',
+    app: {},
+    topics: { people: { key: 'name', events: { met: { schema: z.object({ name: z.string() }), method: 'met' } } } },
+  }
+  const met = (key: string, name: string, headers: RawRecord['headers'] = {}) => {
+    const message = decodeRecord(topics, {
+      topic: 'people',
+      partition: 0,
+      offset: '1',
+      key: Buffer.from(key),
+      value: Buffer.from(JSON.stringify({ event_name: 'met', payload: { name } })),
+      timestamp: '0',
+      headers,
+    })
+    assert.ok(!isInvalidRecord(message))
+    return inconsistency(topics, message)
+  }
+
+  it('compares keys in UTF-8, not byte for byte with the text', () => {
+    assert.equal(met('Zoë', 'Zoë'), undefined)
+    assert.equal(met('日本', '日本'), undefined)
+    assert.match(met('Zoe', 'Zoë') ?? '', /^its key "Zoe" is not its payload's name \("Zoë"\)/)
+    assert.match(met('Zoë', 'Zoe') ?? '', /is not its payload's name/)
+    assert.match(met('ab', 'abc') ?? '', /is not its payload's name/)
+  })
+
+  it('reads the last of a repeated event_name header, as Buffer or text', () => {
+    assert.equal(met('a', 'a', { event_name: [Buffer.from('other'), Buffer.from('met')] }), undefined)
+    assert.match(met('a', 'a', { event_name: Buffer.from('other') }) ?? '', /header says "other"/)
+  })
+})
+
+describe('a decoded message', () => {
+  const message = decoded('orders', 'k1', { event_name: 'order_completed', payload: { customer: { id: 42 } } }, { trace: Buffer.from('t') })
+
+  it('has every field a handler reads, the record metadata decoded when first read', () => {
+    assert.equal(message.key, 'k1')
+    assert.equal(message.timestamp.toISOString(), '2025-12-05T10:00:00.000Z')
+    assert.deepEqual(message.headers, { trace: 't' })
+    assert.equal(message.timestamp, message.timestamp, 'decoded once')
+    assert.deepEqual(
+      [message.topic, message.partition, message.offset, message.event, message.tombstone],
+      ['orders', 0, '7', 'order_completed', false],
+    )
+  })
+
+  it('shows every field in JSON, toJSON() and console.log, and takes assignments', () => {
+    const plain = {
+      topic: 'orders',
+      partition: 0,
+      offset: '7',
+      key: 'k1',
+      timestamp: new Date(1764928800000),
+      headers: { trace: 't' },
+      event: 'order_completed',
+      payload: { customer: { id: 42 } },
+      tombstone: false,
+    }
+    assert.deepEqual((message as unknown as DecodedMessage).toJSON(), plain)
+    assert.deepEqual(JSON.parse(JSON.stringify(message)), JSON.parse(JSON.stringify(plain)))
+    assert.equal(inspect(message), inspect(plain))
+    const copy = decoded('orders', 'k1', { event_name: 'order_completed', payload: { customer: { id: 42 } } })
+    copy.key = 'k2'
+    copy.headers = { a: 'b' }
+    assert.deepEqual([copy.key, copy.headers], ['k2', { a: 'b' }])
+  })
+
+  it('a tombstone: no event, no payload, its key still read', () => {
+    const gone = decoded('orders', '42', null)
+    assert.deepEqual([gone.tombstone, gone.event, gone.payload, gone.key], [true, null, null, '42'])
   })
 })
