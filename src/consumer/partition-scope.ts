@@ -60,6 +60,11 @@ export class PartitionScope {
     }
   }
 
+  /** The group began to rebalance: a running handler's signal aborts now, not at the next heartbeat. */
+  rebalancing(): void {
+    if (this.lost) this.revoke()
+  }
+
   /** The batch is over: no more heartbeats, and the shutdown no longer concerns it. */
   close(): void {
     this.closed = true

@@ -89,7 +89,10 @@ export class Poller {
       shutdownSignal: this.shutdown.signal,
       ...(this.transactions ? { transactions: this.transactions } : {}),
     })
-    consumer.on(consumer.events.REBALANCING, () => this.epoch++)
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.epoch++
+      this.runner?.rebalancing()
+    })
     consumer.on(consumer.events.FETCH, () => {
       this.lastFetchAt = Date.now()
     })
@@ -109,9 +112,11 @@ export class Poller {
       monitor.emit('rebalance.partitions_assigned', { group, partitions: [...now].map(parseKey) })
     })
     consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-      this.stats.consumed += event.payload.batchSize
+      const { topic, partition, batchSize, lastOffset, offsetLag } = event.payload
+      this.stats.consumed += batchSize
       this.stats.batches++
-      this.stats.lag[`${event.payload.topic}/${event.payload.partition}`] = Number(event.payload.offsetLag)
+      this.stats.lag[`${topic}/${partition}`] = Number(offsetLag)
+      if (batchSize === 0) this.passOver(consumer, topic, partition, lastOffset)
     })
     this.statistics = setInterval(() => {
       monitor.emit('statistics.emitted', () => ({
@@ -169,6 +174,24 @@ export class Poller {
         ),
       )
       .catch(() => {}) // the poller stopped meanwhile
+  }
+
+  /**
+   * A batch of nothing but transaction markers (or records of aborted transactions) has no
+   * message to hand over, and kafkajs never calls the runner for it; with autoCommit off it
+   * commits nothing either, so a group reading a topic written in transactions would show a
+   * lag of one marker a partition for ever. The earlier batches of the partition are all done
+   * (kafkajs fetches a partition again only after its batch), so the offset past the markers is
+   * committed as long as the partition is still this member's.
+   */
+  private passOver(consumer: Consumer, topic: string, partition: number, lastOffset: string): void {
+    if (!this.assigned.has(`${topic}/${partition}`) || !this.options.routes.some((r) => r.topic === topic)) return
+    const ref = { group: this.options.group, topic, partition }
+    const offset = String(BigInt(lastOffset) + 1n)
+    consumer.commitOffsets([{ topic, partition, offset }]).then(
+      () => this.options.monitor.emit('offsets.committed', { ...ref, offset }),
+      (error: Error) => this.options.monitor.emit('error.occurred', { type: 'consumer.commit.error', error, ...ref, offset }),
+    )
   }
 
   /** The error that stopped the consumer for good, if any. */

@@ -81,6 +81,8 @@ export class BatchRunner {
   /** Transactions of a partition that failed in a row (for their backoff). */
   private readonly transactionFailures = new Map<string, number>()
   private readonly loggers = new Map<string, Logger>()
+  /** The batches being processed now, one scope each. */
+  private readonly scopes = new Set<PartitionScope>()
 
   constructor(private readonly options: RunnerOptions) {
     this.committer = new OffsetCommitter(options.group, options.monitor)
@@ -89,6 +91,11 @@ export class BatchRunner {
   /** When the oldest handler call still running began (Date.now()), if one runs. */
   oldestCallStartedAt(): number | undefined {
     return this.calls.values().next().value
+  }
+
+  /** The group began to rebalance (its epoch moved): the handlers of every batch running now are aborted through ctx.signal. */
+  rebalancing(): void {
+    for (const scope of this.scopes) scope.rebalancing()
   }
 
   /** Drops pending resumes (the consumer is stopping). */
@@ -108,9 +115,11 @@ export class BatchRunner {
       shutdownSignal: this.options.shutdownSignal,
       onHeartbeatError: (error) => this.options.monitor.emit('error.occurred', { type: 'consumer.heartbeat.error', error, ...ref }),
     })
+    this.scopes.add(scope)
     try {
       if (route) await this.process(payload, scope, route, ref)
     } finally {
+      this.scopes.delete(scope)
       scope.close()
       await this.committer.flush(batch.topic, batch.partition)
     }
@@ -221,7 +230,7 @@ export class BatchRunner {
     from: string,
   ): Promise<'committed' | 'retry' | { fails: Error }> {
     if (scope.lost) return 'retry'
-    const offset = nextOffset(done)
+    const offset = offsetAfter(payload, done)
     try {
       await scope.run(() => this.options.transactions!.commit(ref.topic, ref.partition, records, offset))
     } catch (error) {
@@ -691,7 +700,13 @@ export class BatchRunner {
   private commitDone(payload: EachBatchPayload, scope: PartitionScope, done: string): void {
     if (scope.doneUpTo === done) return // a window committed it as it went
     scope.doneUpTo = done
-    this.committer.request(payload.batch.topic, payload.batch.partition, nextOffset(done), scope.owns, payload.commitOffsetsIfNecessary)
+    this.committer.request(
+      payload.batch.topic,
+      payload.batch.partition,
+      offsetAfter(payload, done),
+      scope.owns,
+      payload.commitOffsetsIfNecessary,
+    )
     payload.resolveOffset(done)
   }
 
@@ -707,6 +722,19 @@ export class BatchRunner {
     }
     return logger
   }
+}
+
+/**
+ * The offset to commit once `done` is handled: the next one, or, when `done` is the batch's last
+ * message and records follow it that kafkajs never hands over (a transaction's marker, records
+ * of an aborted transaction), the offset past those. Committing only past `done` would leave
+ * the group one marker behind the partition's end for ever: a lag that never reaches 0.
+ */
+function offsetAfter(payload: EachBatchPayload, done: string): string {
+  const { batch } = payload
+  if (batch.messages.at(-1)?.offset !== done) return nextOffset(done)
+  const end = batch.lastOffset()
+  return BigInt(end) > BigInt(done) ? nextOffset(end) : nextOffset(done)
 }
 
 function keyOf(ref: PartitionRef): string {

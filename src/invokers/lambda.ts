@@ -67,7 +67,9 @@ export function createLambdaInvoker(
           )
         } catch (error) {
           const err = error as Error & { $metadata?: { httpStatusCode?: number }; name: string }
-          monitor.emit('error.occurred', { type: 'lambda.invoke.error', error: err, ...ref })
+          // The poller stopped waiting (the partition was lost, or the shutdown timeout ran out): not an invocation that failed.
+          // The function itself runs on to its end or its timeout; Lambda has no way to stop it.
+          if (!context.signal.aborted) monitor.emit('error.occurred', { type: 'lambda.invoke.error', error: err, ...ref })
           // Throttled, a network or server failure, or no answer at all: the function did not fail, so it is not an attempt.
           const transient = isTransientAwsError(err) || err.$metadata?.httpStatusCode === undefined
           return {

@@ -12,6 +12,8 @@ const LABELS = [
   'messaging_destination_partition_id',
 ] as const
 
+const OPERATION_LABELS = [...LABELS, 'messaging_operation_name'] as const
+
 /** OpenTelemetry's advice for messaging durations, in seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
@@ -81,15 +83,17 @@ export function createMetrics(monitor: Monitor, options: MetricsOptions = {}): {
   const registry = new Registry()
   const counter = (name: string, help: string, labelNames: readonly string[] = LABELS) =>
     new Counter({ name, help, labelNames, registers: [registry] })
+  // OpenTelemetry's two consumer metrics carry the operation too: a handler call is a `process`.
   const consumed = counter(
     'messaging_client_consumed_messages_total',
-    'Messages handed to a handler that returned (OpenTelemetry messaging.client.consumed.messages)',
+    'Messages handed to a handler, each delivery counted (a retried message again), as OpenTelemetry messaging.client.consumed.messages counts them',
+    OPERATION_LABELS,
   )
   const batches = counter('karafka_consumed_batches_total', 'Handler calls that returned (a call takes up to batch.maxSize messages)')
   const processDuration = new Histogram({
     name: 'messaging_process_duration_seconds',
-    help: 'Duration of handler calls that returned, in seconds (OpenTelemetry messaging.process.duration)',
-    labelNames: LABELS,
+    help: 'Duration of handler calls that returned, in seconds (OpenTelemetry messaging.process.duration; failed calls are counted by karafka_handler_failures_total)',
+    labelNames: OPERATION_LABELS,
     buckets: DURATION_BUCKETS,
     registers: [registry],
   })
@@ -162,11 +166,13 @@ export function createMetrics(monitor: Monitor, options: MetricsOptions = {}): {
     messaging_destination_partition_id: ref.partition === undefined ? '' : String(ref.partition),
   })
   const unsubscribes = [
+    monitor.subscribe('consumer.consume', (batch) =>
+      consumed.inc({ ...labels(batch), messaging_operation_name: 'process' }, batch.messages),
+    ),
     monitor.subscribe('consumer.consumed', (batch) => {
       const at = labels(batch)
-      consumed.inc(at, batch.messages)
       batches.inc(at)
-      processDuration.observe(at, batch.durationMs / 1000)
+      processDuration.observe({ ...at, messaging_operation_name: 'process' }, batch.durationMs / 1000)
     }),
     monitor.subscribe('consumer.consuming.retry', (retry) => retries.inc(labels(retry))),
     monitor.subscribe('dead_letter_queue.dispatched', (dead) => deadLetters.inc(labels(dead))),

@@ -65,6 +65,8 @@ function harness(
     heartbeat?: () => Promise<void>
     keyOf?: (n: number) => string
     transactions?: TransactionalWriter
+    heartbeatIntervalMs?: number
+    filteredAfter?: number
   } = {},
 ) {
   const calls: { offsets: string[]; attempt: number; virtualPartition?: number }[] = []
@@ -109,13 +111,19 @@ function harness(
       },
     },
     epoch: () => epoch,
-    heartbeatIntervalMs: 5,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5,
     shutdownSignal: shutdown.signal,
     ...(options.transactions ? { transactions: options.transactions } : {}),
   })
   const all = messages(values, options.keyOf)
   // Like kafkajs, the next batch starts where the runner last sought to.
-  const batch = { topic: TOPIC, partition: 0, messages: all }
+  // kafkajs's lastOffset() also counts what it filtered out after the last message (transaction markers): `filteredAfter` of them.
+  const batch = {
+    topic: TOPIC,
+    partition: 0,
+    messages: all,
+    lastOffset: () => String(BigInt(batch.messages.at(-1)?.offset ?? '-1') + BigInt(options.filteredAfter ?? 0)),
+  }
   const payload = {
     batch,
     resolveOffset: (offset: string) => void resolved.push(offset),
@@ -177,6 +185,12 @@ describe('the batch runner (fake consumer)', { timeout: 10_000 }, () => {
     )
     assert.deepEqual(t.resolved, ['1', '3', '4'])
     assert.equal(t.paused, false)
+  })
+
+  it('commits past the transaction markers that follow the last message, so the lag can reach 0', async () => {
+    const t = harness([1, 2, 3], { filteredAfter: 2, route: { batch: { maxSize: 2, maxWaitMs: 50 } } })
+    await t.run()
+    assert.deepEqual(t.commits, ['2', '5'], 'past offset 1 after the first chunk; past the markers at 3 and 4 after the last')
   })
 
   it('a failure commits what was marked, pauses, seeks to the failed message and resumes after the backoff', async () => {
@@ -306,6 +320,23 @@ describe('the batch runner (fake consumer)', { timeout: 10_000 }, () => {
     assert.equal((signal?.reason as { code?: string } | undefined)?.code, 'PARTITION_REVOKED')
     assert.deepEqual(t.commits, [])
     assert.deepEqual(t.seeks, [], 'no retry either: the new owner starts from the last commit')
+  })
+
+  it('a rebalance aborts running handlers at once, not at the next heartbeat', async () => {
+    let abortedAtOnce: boolean | undefined
+    let t: ReturnType<typeof harness>
+    t = harness([1], {
+      heartbeatIntervalMs: 60_000,
+      invoke: async (r) => {
+        t.rebalance()
+        t.runner.rebalancing() // what the poller does when kafkajs says the group rebalances
+        abortedAtOnce = r.context.signal.aborted
+        return { consumed: r.messages[0]!.offset }
+      },
+    })
+    await t.run()
+    assert.equal(abortedAtOnce, true)
+    assert.deepEqual(t.commits, [])
   })
 
   it('a failed heartbeat during a long handler means the partition may be gone: abort, commit nothing', async () => {

@@ -23,6 +23,10 @@ describe('the metrics listener (monitor -> Prometheus text)', () => {
         return [{ group: 'g', topic: 'orders', partition: 2, committed: '10', end: '25', lag: 15 }]
       },
     })
+    // Three deliveries (the last one a retry of the failed call): each counts as consumed.
+    monitor.emit('consumer.consume', { ...batch, attempt: 1 })
+    monitor.emit('consumer.consume', { ...batch, messages: 5, attempt: 1 })
+    monitor.emit('consumer.consume', { ...batch, messages: 5, attempt: 2 })
     monitor.emit('consumer.consumed', { ...batch, durationMs: 40, consumedOffset: '9' })
     monitor.emit('consumer.consumed', { ...batch, messages: 5, durationMs: 2_000, consumedOffset: '14' })
     monitor.emit('consumer.consuming.retry', { ...ref, offset: '15', attempt: 1, backoffMs: 100, error: new Error('x'), exhausted: false })
@@ -52,11 +56,12 @@ describe('the metrics listener (monitor -> Prometheus text)', () => {
     monitor.emit('error.occurred', { type: 'consumer.consume.error', error: throttled, ...ref, offset: '15', transient: true })
     const text = await registry.metrics()
     const kafka = `messaging_system="kafka",${at}`
-    assert.equal(value(text, `messaging_client_consumed_messages_total{${kafka}}`), 15)
+    const process = `${kafka},messaging_operation_name="process"`
+    assert.equal(value(text, `messaging_client_consumed_messages_total{${process}}`), 20)
     assert.equal(value(text, `karafka_consumed_batches_total{${kafka}}`), 2)
-    assert.equal(value(text, `messaging_process_duration_seconds_count{${kafka}}`), 2)
-    assert.equal(value(text, `messaging_process_duration_seconds_sum{${kafka}}`), 2.04)
-    assert.equal(value(text, `messaging_process_duration_seconds_bucket{le="0.05",${kafka}}`), 1)
+    assert.equal(value(text, `messaging_process_duration_seconds_count{${process}}`), 2)
+    assert.equal(value(text, `messaging_process_duration_seconds_sum{${process}}`), 2.04)
+    assert.equal(value(text, `messaging_process_duration_seconds_bucket{le="0.05",${process}}`), 1)
     assert.equal(value(text, `karafka_retries_total{${kafka}}`), 1)
     assert.equal(value(text, `karafka_handler_failures_total{${kafka}}`), 1, 'a throttled call is not a handler failure')
     assert.equal(value(text, `karafka_transient_failures_total{${kafka}}`), 1)
