@@ -72,15 +72,20 @@ export function asyncApiDocument({ manifest, version, refSchemas }: AsyncApiInpu
 
   for (const route of manifest.routes) {
     const ids = messageIds.get(route.topic) ?? []
-    operations[`${route.group}.${route.topic}.receive`] = {
+    // Group and topic names may hold dots: two routes could make the same id, so a later one is numbered.
+    let id = `${route.group}.${route.topic}.receive`
+    for (let n = 2; id in operations; n++) id = `${route.group}.${route.topic}.receive-${n}`
+    // AWS's event source mapping reads with its own consumer group id when one is set.
+    const groupId = route.poller === 'aws' ? (route.aws?.consumerGroupId ?? route.group) : route.group
+    operations[id] = {
       action: 'receive',
       channel: { $ref: `#/channels/${route.topic}` },
       summary: `Consumer group ${route.group} hands ${route.topic} to ${route.handler} (${route.backend === 'lambda' ? `the Lambda function ${route.functionName}, polled by ${route.poller === 'aws' ? "AWS's event source mapping" : 'karafka server'}` : 'in process'}).`,
       messages: ids.map((id) => ({ $ref: `#/channels/${route.topic}/messages/${id}` })),
       bindings: {
         kafka: {
-          groupId: { type: 'string', enum: [route.group] },
-          clientId: { type: 'string', enum: [app.clientId] },
+          groupId: { type: 'string', enum: [groupId] },
+          ...(route.poller === 'aws' ? {} : { clientId: { type: 'string', enum: [app.clientId] } }),
           bindingVersion: KAFKA_BINDING,
         },
       },
@@ -150,10 +155,11 @@ function refs(ids: string[]): Record<string, unknown> {
   return Object.fromEntries(ids.map((id) => [id, { $ref: `#/components/messages/${id}` }]))
 }
 
-/** The topic's configs as the Kafka binding has them: cleanup.policy as a list, numbers as numbers. */
+/** The topic's configs as the Kafka binding has them: cleanup.policy as a list, numbers as numbers, booleans as booleans. */
 function topicConfiguration(topic: Topic): { topicConfiguration?: Record<string, unknown> } {
   const entries = Object.entries(topic.config).map(([name, value]): [string, unknown] => {
     if (name === 'cleanup.policy') return [name, value.split(',').map((policy) => policy.trim())]
+    if (value === 'true' || value === 'false') return [name, value === 'true']
     return [name, /^-?\d+$/.test(value) ? Number(value) : value]
   })
   return entries.length > 0 ? { topicConfiguration: Object.fromEntries(entries) } : {}

@@ -133,4 +133,50 @@ topics:
       project.remove()
     }
   })
+  it('numbers routes whose ids would meet, gives the group id AWS polls with, and writes boolean topic configs as booleans', async () => {
+    const project = tempProject({
+      'karafka.yml': `app:
+  clientId: ops
+  brokers: 127.0.0.1:9092
+lambda:
+  region: us-east-1
+topics:
+  b.other:
+    key: id
+    config: { message.downconversion.enable: "false" }
+    events:
+      noted: { id: string }
+  other:
+    key: id
+    events:
+      seen: { id: string }
+consumerGroups:
+  a:
+    topics:
+      b.other: { handler: handlers/one.ts }
+  a.b:
+    topics:
+      other: { handler: handlers/two.ts, backend: lambda, poller: aws, aws: { consumerGroupId: ops-on-aws } }
+`,
+    })
+    try {
+      const run = await karafka(['asyncapi', '--manifest', path.join(project.dir, 'karafka.yml'), '--out', '-'])
+      assert.equal(run.code, 0, run.stderr)
+      const document = await parse(run.stdout)
+      const receives = document
+        .operations()
+        .all()
+        .filter((o) => o.action() === 'receive')
+      assert.deepEqual(receives.map((o) => o.id()).sort(), ['a.b.other.receive', 'a.b.other.receive-2'], 'both routes, neither lost')
+      const aws = receives.find((o) => o.channels().all()[0]?.address() === 'other')!
+      const binding = kafkaBinding<{ groupId: { enum: string[] }; clientId?: unknown }>(aws)
+      assert.deepEqual(binding.groupId.enum, ['ops-on-aws'])
+      assert.equal(binding.clientId, undefined, "AWS's mapping has no client id of the app's")
+      assert.deepEqual(kafkaBinding<{ topicConfiguration: unknown }>(document.channels().get('b.other')!).topicConfiguration, {
+        'message.downconversion.enable': false,
+      })
+    } finally {
+      project.remove()
+    }
+  })
 })
