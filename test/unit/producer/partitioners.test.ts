@@ -32,3 +32,20 @@ it("murmur2 is kafkajs's (the Java client's) default partitioner", () => {
   // The Java client's Utils.murmur2("") is 275646681 (toPositive keeps it); over 3 partitions: 0.
   assert.equal(murmur2({ topic: 't', partitionMetadata: partitions(3), message: { key: Buffer.alloc(0) } }), 275646681 % 3)
 })
+
+it('murmur2 keeps the positive bits of a negative hash, as the Java client does (its own test values)', () => {
+  const { murmur2 } = createPartitioners()
+  // Apache Kafka's UtilsTest: murmur2("21") = -973932308, murmur2("foobar") = -790332482, murmur2("abc") = 479470107.
+  for (const [key, hash] of [
+    ['21', -973932308],
+    ['foobar', -790332482],
+    ['abc', 479470107],
+  ] as const) {
+    for (const count of [3, 7, 16])
+      assert.equal(
+        murmur2({ topic: 't', partitionMetadata: partitions(count), message: { key } }),
+        (hash & 0x7fffffff) % count,
+        `${key} over ${count}`,
+      )
+  }
+})
