@@ -1,5 +1,5 @@
 import { deadLetterRecord } from '../consumer/dead-letter.js'
-import { decodeRecord, isInvalidRecord } from '../consumer/decode.js'
+import { decodeRecord, inconsistency, isInvalidRecord } from '../consumer/decode.js'
 import type { Message } from '../consumer/types.js'
 import type { RecordSender } from '../producer/sender.js'
 import type { StagedRecord } from '../producer/staged.js'
@@ -23,9 +23,10 @@ export interface AwsBatchOptions {
 /**
  * One invocation by AWS's Kafka event source mapping, answered as AWS's partial batch
  * response. Each partition runs in offset order; the handler sees the valid messages between
- * invalid ones. An invalid message goes to the dead-letter topic (the record and headers the
- * poller writes: InvalidMessage, 0 attempts) and the partition goes on; without a dead-letter
- * topic, or when the handler fails, the partition stops there. Its answer names every record
+ * invalid ones, and an inconsistent one is logged and handed over. An invalid message goes to
+ * the dead-letter topic (the record and headers the poller writes: InvalidMessage, 0 attempts)
+ * and the partition goes on; without a dead-letter topic, or when the handler fails, the
+ * partition stops there. Its answer names every record
  * from the first one not consumed to the end of the partition's batch, first things first, so
  * that nothing after a failure counts as done, whether AWS resumes from the lowest offset
  * named or retries exactly the records named. Other partitions go on.
@@ -72,6 +73,10 @@ async function consumePartition(records: AwsKafkaRecord[], options: AwsBatchOpti
     const raw = fromAwsRecord(record)
     const decoded = decodeRecord(topology, raw)
     if (!isInvalidRecord(decoded)) {
+      // inconsistent: report, the only choice on a route AWS polls; the function has no monitor, so its log says it.
+      const reason = inconsistency(topology, decoded)
+      if (reason !== undefined)
+        console.warn(`${record.topic}/${record.partition} offset ${record.offset}: inconsistent message (${reason}); handed over`)
       if (pending.length === 0) pendingFrom = index
       pending.push(decoded)
       continue

@@ -68,7 +68,7 @@ export function eventSourceMapping(manifest: Manifest, route: Route, now: Date =
   )
   if (route.deadLetter) {
     warnings.push(
-      `${where}: a message whose retries run out goes to ${route.deadLetter} as AWS writes it (a JSON document of AWS's failure metadata and the invocation's event, under the original key), not as the original record with source_topic, error_class and the other dead-letter headers; invalid messages are dead-lettered by the function itself, with them`,
+      `${where}: when the retries run out, every record the function's answer names (the first that failed and all after it in that partition's batch, never run again) goes to ${route.deadLetter} as AWS writes it (AWS's documentation says the record with failure metadata of its own, not in what form), not as the poller's dead letter of the one failed message, with source_topic, error_class and the other dead-letter headers; invalid messages are dead-lettered by the function itself, as the poller does`,
     )
   }
   if (route.virtualPartitions) {
@@ -82,6 +82,17 @@ export function eventSourceMapping(manifest: Manifest, route: Route, now: Date =
       `${where}: consumerGroups.${route.group}.sessionTimeoutMs and heartbeatIntervalMs are not honoured: AWS's pollers keep their own`,
     )
   }
+  if (settings?.isolationLevel === 'read_uncommitted') {
+    warnings.push(
+      `${where}: consumerGroups.${route.group}.isolationLevel read_uncommitted is not given to AWS's mapping: it has no such setting, and AWS's documentation does not say whether its pollers hand over records of aborted or open transactions`,
+    )
+  }
+  if (manifest.app.shutdownTimeoutMs !== 60_000) {
+    warnings.push(
+      `${where}: app.shutdownTimeoutMs ${manifest.app.shutdownTimeoutMs} is not honoured: karafka server does not poll this route, and an invocation AWS starts runs to its end or lambda.timeout`,
+    )
+  }
+  warnings.push(...securityWarnings(manifest, where))
   const start = startingPosition(route.startFrom)
   if (start.StartingPositionTimestamp !== undefined && start.StartingPositionTimestamp * 1000 > now.getTime()) {
     warnings.push(`${where}: startFrom ${route.startFrom} is in the future, and AWS refuses a starting time in the future`)
@@ -101,9 +112,6 @@ export function eventSourceMapping(manifest: Manifest, route: Route, now: Date =
   if (source?.mskCluster) {
     properties.EventSourceArn = source.mskCluster
     properties.AmazonManagedKafkaEventSourceConfig = { ConsumerGroupId: aws.consumerGroupId }
-    if (typeof manifest.app.ssl === 'object' && manifest.app.ssl.ca) {
-      warnings.push(`${where}: app.ssl.ca is not given to AWS's mapping: Amazon MSK's brokers have certificates AWS trusts`)
-    }
   } else {
     const brokers = manifest.app.brokers
     if (brokers.length > MAX_BOOTSTRAP_SERVERS) {
@@ -117,6 +125,41 @@ export function eventSourceMapping(manifest: Manifest, route: Route, now: Date =
   const access = sourceAccess(manifest)
   if (access.length > 0) properties.SourceAccessConfigurations = access
   return { properties, warnings }
+}
+
+/**
+ * What the app block says of TLS and sign-in that AWS's mapping does otherwise. AWS verifies the
+ * brokers' certificates whatever the manifest says (against the CAs it trusts, or the root CA
+ * of a caSecret), signs in with SASL over TLS only, and is told to use TLS only through what it
+ * signs in with or the root CA it is given.
+ */
+function securityWarnings(manifest: Manifest, where: string): string[] {
+  const { sasl, ssl } = manifest.app
+  const source = manifest.lambda?.eventSource
+  const warnings: string[] = []
+  if (typeof ssl === 'object' && !ssl.rejectUnauthorized) {
+    warnings.push(
+      `${where}: app.ssl.rejectUnauthorized false is not honoured: AWS's mapping always verifies the brokers' certificates (against the CAs it trusts${source?.mskCluster ? '' : ', or the root CA of lambda.eventSource.caSecret'}) and has no setting to skip it`,
+    )
+  }
+  if (source?.mskCluster) {
+    if (typeof ssl === 'object' && ssl.ca) {
+      warnings.push(`${where}: app.ssl.ca is not given to AWS's mapping: Amazon MSK's brokers have certificates AWS trusts`)
+    }
+    return warnings
+  }
+  if (!ssl && sasl && sasl.mechanism !== 'oauthbearer') {
+    warnings.push(
+      `${where}: app.sasl without app.ssl: AWS's mapping signs in with SASL over TLS only (SASL_SSL, never SASL_PLAINTEXT), so a listener without TLS refuses it`,
+    )
+  }
+  const toldTls = (sasl !== undefined && sasl.mechanism !== 'oauthbearer') || sourceAccess(manifest).length > 0
+  if (ssl && !toldTls) {
+    warnings.push(
+      `${where}: app.ssl without sign-in or a private CA gives AWS's mapping no setting that says TLS (no SourceAccessConfigurations), and AWS's documentation does not say whether it then connects with TLS: check that the mapping reaches a TLS-only listener once deployed`,
+    )
+  }
+  return warnings
 }
 
 /** startFrom as AWS's starting position: earliest, latest, or a time (epoch seconds, rounded down: never later than asked). */

@@ -152,3 +152,18 @@ it('a handler that marks its whole batch and then throws has nothing left to ret
   assert.deepEqual(ids(answer), [], 'every record consumed (the invalid one dead-lettered)')
   assert.deepEqual(calls, [['a', 'b'], ['c']])
 })
+
+it('an inconsistent message is reported in the function log and handed over, as inconsistent: report says', async (t) => {
+  const warned = t.mock.method(console, 'warn', () => {})
+  const { calls, runBatch } = recorder()
+  const event = eventOf({ 0: ['a', 'b'] })
+  event.records['notes-0']![1]!.headers = [{ event_name: [...Buffer.from('other')] }]
+  const answer = await consumeForAws(event, options(runBatch, senderOf([])))
+  assert.deepEqual(answer, { batchItemFailures: [] })
+  assert.deepEqual(calls, [['a', 'b']])
+  assert.equal(warned.mock.callCount(), 1)
+  assert.match(
+    String(warned.mock.calls[0]!.arguments[0]),
+    /^notes\/0 offset 11: inconsistent message \(its event_name header says "other" but its envelope says "note".*\); handed over$/,
+  )
+})

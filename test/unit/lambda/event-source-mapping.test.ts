@@ -90,7 +90,12 @@ it('warns of what AWS cannot honour: backoff, virtual partitions, dead-letter he
   const { warnings } = eventSourceMapping(manifest, manifest.routes[0]!, NOW)
   assert.equal(warnings.length, 4)
   assert.match(warnings[0]!, /retry\.attempts 3 carries over \(MaximumRetryAttempts 2\)/)
-  assert.match(warnings[1]!, /goes to orders\.dlq as AWS writes it .* not as the original record with source_topic/)
+  assert.match(warnings[1]!, /every record the function's answer names \(the first that failed and all after it in that partition's batch/)
+  assert.match(
+    warnings[1]!,
+    /goes to orders\.dlq as AWS writes it .* not as the poller's dead letter of the one failed message, with source_topic/,
+  )
+  assert.doesNotMatch(warnings[1]!, /original key/, "AWS's documentation does not say which key it writes under")
   assert.match(warnings[2]!, /virtualPartitions is not honoured/)
   assert.match(warnings[3]!, /startFrom 2027-01-01T00:00:00Z is in the future/)
   const sessions = parseManifest(`${manifestText()}    sessionTimeoutMs: 10000\n`, 'karafka.yml', path.resolve('karafka.yml'), {})
@@ -98,6 +103,54 @@ it('warns of what AWS cannot honour: backoff, virtual partitions, dead-letter he
     eventSourceMapping(sessions, sessions.routes[0]!, NOW).warnings.join('\n'),
     /sessionTimeoutMs and heartbeatIntervalMs are not honoured/,
   )
+})
+
+it("warns of what the mapping has no setting for: the isolation level, the shutdown timeout, skipping the brokers' certificate check", () => {
+  const { warnings } = mappingOf({ app: '  ssl: { rejectUnauthorized: false }\n  shutdownTimeoutMs: 5000\n' })
+  const isolation = parseManifest(`${manifestText()}    isolationLevel: read_uncommitted\n`, 'karafka.yml', path.resolve('karafka.yml'), {})
+  const all = [...warnings, ...eventSourceMapping(isolation, isolation.routes[0]!, NOW).warnings].join('\n')
+  assert.match(
+    all,
+    /billing\/orders: consumerGroups\.billing\.isolationLevel read_uncommitted is not given to AWS's mapping: it has no such setting, and AWS's documentation does not say/,
+  )
+  assert.match(all, /app\.shutdownTimeoutMs 5000 is not honoured: karafka server does not poll this route/)
+  assert.match(
+    all,
+    /app\.ssl\.rejectUnauthorized false is not honoured: AWS's mapping always verifies the brokers' certificates \(against the CAs it trusts, or the root CA of lambda\.eventSource\.caSecret\)/,
+  )
+  // The defaults say nothing of these.
+  assert.doesNotMatch(
+    mappingOf({
+      app: '  ssl: { ca: "-----BEGIN CERTIFICATE-----" }\n',
+      lambda: '  eventSource: { caSecret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-ca" }\n',
+    }).warnings.join('\n'),
+    /isolationLevel|shutdownTimeoutMs|rejectUnauthorized/,
+  )
+})
+
+it('warns when nothing tells AWS to use TLS, and of SASL without TLS, which AWS never signs in with', () => {
+  const auth = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-auth'
+  const ca = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-ca'
+  const warned = (app: string, lambda = '') => mappingOf({ app, lambda }).warnings.join('\n')
+  assert.match(warned('  ssl: true\n'), /app\.ssl without sign-in or a private CA gives AWS's mapping no setting that says TLS/)
+  assert.doesNotMatch(
+    warned('  ssl: true\n  sasl: { mechanism: scram-sha-512, username: u, password: p }\n', `  eventSource: { authSecret: "${auth}" }\n`),
+    /no setting that says TLS/,
+    'SASL is SASL_SSL for AWS',
+  )
+  assert.doesNotMatch(
+    warned('  ssl: { ca: "-----BEGIN CERTIFICATE-----" }\n', `  eventSource: { caSecret: "${ca}" }\n`),
+    /no setting that says TLS/,
+    'a root CA is for TLS',
+  )
+  assert.match(
+    warned('  sasl: { mechanism: plain, username: u, password: p }\n', `  eventSource: { authSecret: "${auth}" }\n`),
+    /app\.sasl without app\.ssl: AWS's mapping signs in with SASL over TLS only \(SASL_SSL, never SASL_PLAINTEXT\)/,
+  )
+  const msk = `  eventSource: { mskCluster: "arn:aws:kafka:eu-west-1:123456789012:cluster/shop/abc-1" }\n`
+  const iam = warned('  ssl: { rejectUnauthorized: false }\n  sasl: { mechanism: oauthbearer, provider: aws-msk-iam }\n', msk)
+  assert.doesNotMatch(iam, /no setting that says TLS/, 'MSK: AWS finds the brokers for its sign-in from the cluster')
+  assert.match(iam, /always verifies the brokers' certificates \(against the CAs it trusts\) and has no setting/)
 })
 
 it('Amazon MSK: the cluster ARN and its consumer group config; sign-in from the app block', () => {
