@@ -87,7 +87,7 @@ async function writeTemplate(manifest: Manifest, routes: Route[], values: Record
     )}\n`,
   )
   process.stdout.write(
-    `wrote ${shown}; deploy it with:\n  sam deploy --template-file ${shown} --stack-name ${manifest.app.clientId.replace(/[^A-Za-z0-9-]/g, '-')} --capabilities CAPABILITY_IAM --resolve-s3\n`,
+    `wrote ${shown}; deploy it with:\n  sam deploy --template-file ${shown} --stack-name ${manifest.app.clientId.replace(/[^A-Za-z0-9-]/g, '-')} --capabilities CAPABILITY_IAM --resolve-s3 --region ${manifest.lambda.region}\n`,
   )
   return 0
 }

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { KarafkaError } from '../errors/index.js'
+import { formatIssue, KarafkaError } from '../errors/index.js'
 import { MSK_SIGNER_PACKAGE } from '../kafka/msk-iam.js'
+import { isPem, PEM_FIELDS } from '../kafka/security.js'
 import { assertFresh } from '../manifest/fingerprint.js'
 import type { Manifest, Route } from '../manifest/types.js'
 import { createZip } from './zip.js'
@@ -41,14 +42,20 @@ export function lambdaRoutes(manifest: Manifest, only?: string): Route[] {
 /**
  * Bundles each lambda route's generated entry with esbuild into dist/lambda/<function>/index.mjs
  * and zips it reproducibly: the same inputs give the same bytes, so an unchanged handler deploys nothing.
+ * What the built functions will not be able to do as the manifest says goes to `onWarning`
+ * (see {@link bundleWarnings}), by default as a `warning:` line of the progress.
  * @throws KarafkaError CODEGEN_FAILED when the entry was not generated.
  */
 export async function buildFunctions(
   manifest: Manifest,
   routes: Route[],
   onProgress: (text: string) => void = () => {},
+  onWarning: (text: string) => void = (text) => onProgress(`warning: ${text}`),
 ): Promise<BuiltFunction[]> {
-  if (routes.length > 0) assertGeneratedFresh(manifest)
+  if (routes.length > 0) {
+    assertGeneratedFresh(manifest)
+    for (const text of bundleWarnings(manifest)) onWarning(text)
+  }
   const { build } = await import('esbuild')
   const dist = path.join(manifest.root, 'dist', 'lambda')
   const built: BuiltFunction[] = []
@@ -93,6 +100,51 @@ export async function buildFunctions(
     })
   }
   return built
+}
+
+/** Where Lambda unpacks a function's zip. */
+const LAMBDA_CODE = '/var/task'
+
+/** A variable name to suggest for each PEM field given as text. */
+const PEM_VARIABLES = { ca: 'KAFKA_CA_PEM', cert: 'KAFKA_CERT_PEM', key: 'KAFKA_KEY_PEM' } as const
+
+/**
+ * The TLS files of `app.ssl` (ca, cert, key written as paths) that a built function cannot
+ * read, each located at its manifest line. The entry finds them from its bundle's place as
+ * generated code finds them from outDir (`new URL(<outDir to root>, import.meta.url)`), so on
+ * Lambda a path relative to karafka.yml lands beside or above /var/task (/var/certs/ca.pem for
+ * the default outDir), where no zip can put a file; an absolute path is read from Lambda's own
+ * file system. The zip is not made to carry them: that path is out of its reach, and a private
+ * key in the code package is readable by whoever may read the function. A value that uses
+ * `${VAR}` is the function's environment's to give, and is left alone.
+ */
+export function bundleWarnings(manifest: Manifest): string[] {
+  const app = manifest.appTemplate as { ssl?: unknown } | undefined
+  const ssl = typeof app?.ssl === 'object' && app.ssl !== null ? (app.ssl as Record<string, unknown>) : {}
+  const shown = path.relative(process.cwd(), manifest.file) || manifest.file
+  // From the generated code's directory up to karafka.yml's, as the entry climbs from its bundle.
+  const up = path.relative(path.resolve(manifest.root, manifest.codegen.outDir), manifest.root).split(path.sep).join('/')
+  const warnings: string[] = []
+  for (const field of PEM_FIELDS) {
+    const written = ssl[field]
+    if (typeof written !== 'string' || written === '' || isPem(written) || written.includes('${')) continue
+    // The key's value is never quoted: it may be the key itself, in a form not recognised as PEM.
+    const file = field === 'key' ? 'the key file' : `the file ${written}`
+    const where = path.isAbsolute(written)
+      ? `a deployed function reads it from Lambda's own file system, which has it only if a layer puts it there`
+      : `a deployed function looks for it ${field === 'key' ? `under ${path.posix.join(LAMBDA_CODE, up)}` : `at ${path.posix.join(LAMBDA_CODE, up, written.split(path.sep).join('/'))}`} (karafka.yml's place as its bundle, ${LAMBDA_CODE}/index.mjs, sees it), and the zip holds the bundle alone (lambda serve likewise)`
+    const variable = PEM_VARIABLES[field]
+    warnings.push(
+      formatIssue({
+        file: shown,
+        ...manifest.locate(['app', 'ssl', field]),
+        path: `app.ssl.${field}`,
+        message: `the Lambda functions cannot read ${file}: ${where}, so each fails at its first send`,
+        hint: `give the PEM text: ${field}: "\${${variable}:-${field === 'key' ? '<its path>' : written}}" keeps the file for local runs, and the functions read ${variable} from the secret of lambda.secrets${field === 'key' ? '' : ' (or lambda.environment, which holds 4 KB in all)'}`,
+      }),
+    )
+  }
+  return warnings
 }
 
 /**

@@ -95,7 +95,10 @@ describe('karafka deploy --template sam', () => {
     const result = await deploy()
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /ExampleMailerUsersEventSourceMapping +AWS::Lambda::EventSourceMapping/)
-    assert.match(result.stdout, /sam deploy --template-file .*template\.yaml --stack-name karafka-example --capabilities CAPABILITY_IAM/)
+    assert.match(
+      result.stdout,
+      /sam deploy --template-file .*template\.yaml --stack-name karafka-example --capabilities CAPABILITY_IAM --resolve-s3 --region [a-z0-9-]+\n/,
+    )
     assert.match(result.stderr, /warning: example_mailer\/users: retry\.backoffMs 1000 doubling to maxBackoffMs 30000 is not honoured/)
     const text = readFileSync(out, 'utf8')
     const template = parse(text) as { Transform: string; Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }
