@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { KarafkaError } from '../errors/index.js'
+import { ENCRYPTED_KEY, makeCertificates, makeClientPems } from './certificates.js'
 import { MSK_IAM_VALIDATOR_CLASS, MSK_IAM_VALIDATOR_SOURCE } from './msk-iam-validator.js'
 
 /**
@@ -10,7 +11,8 @@ import { MSK_IAM_VALIDATOR_CLASS, MSK_IAM_VALIDATOR_SOURCE } from './msk-iam-val
  * plain one: SASL_SSL (PLAIN, SCRAM-SHA-256/512 and OAUTHBEARER) and SSL that requires a
  * client certificate (mutual TLS). Certificates come from the JDK's keytool: a CA, the
  * broker's certificate for 127.0.0.1 and localhost, and a client certificate, all kept in
- * `<home>/secure` and made once.
+ * `<home>/secure` and made once. The client key comes twice, plain and encrypted with a
+ * passphrase, for the two forms `app.ssl.key` takes.
  */
 export interface SecureSetup {
   dir: string
@@ -26,24 +28,30 @@ export interface SecureSetup {
   /** The client certificate and key for mutual TLS (PEM; absent when openssl was not found to extract them). */
   clientCertFile: string | undefined
   clientKeyFile: string | undefined
+  /** The same key encrypted (PKCS#8, AES-256-CBC) with `keyPassphrase`, for `app.ssl.key` with `app.ssl.passphrase` (absent without openssl). */
+  clientEncryptedKeyFile: string | undefined
+  /** The passphrase of the encrypted client key (absent in a home made before there was one). */
+  keyPassphrase: string | undefined
   /** Where the OAUTHBEARER validator standing in for Amazon MSK's was compiled (absent without javac). */
   validatorClasses: string | undefined
 }
 
 export const SCRAM_USER = 'karafka'
 
-/** Creates (once) the certificates, the user's password and the OAUTHBEARER validator in `<home>/secure`. */
+/** Creates (once) the certificates, the user's password, the client key's passphrase and the OAUTHBEARER validator in `<home>/secure`. */
 export function prepareSecure(home: string, port: number, classpath: string, onProgress: (text: string) => void): SecureSetup {
   const dir = path.join(home, 'secure')
   mkdirSync(dir, { recursive: true })
   const storePassword = keep(path.join(dir, 'store-password'), () => randomBytes(12).toString('hex'))
   const password = keep(path.join(dir, 'password'), () => randomBytes(12).toString('hex'))
+  const keyPassphrase = keep(path.join(dir, 'key-passphrase'), () => randomBytes(12).toString('hex'))
   if (!existsSync(path.join(dir, 'truststore.p12'))) {
     onProgress('making the dev CA and certificates (first secured start)...')
     makeCertificates(dir, storePassword)
   }
+  makeClientPems(dir, storePassword, keyPassphrase)
   const clientKey = path.join(dir, 'client.key')
-  if (!existsSync(clientKey)) extractClientPem(dir, storePassword)
+  const encryptedKey = path.join(dir, ENCRYPTED_KEY)
   return {
     dir,
     saslPort: port + 1,
@@ -54,6 +62,8 @@ export function prepareSecure(home: string, port: number, classpath: string, onP
     caFile: path.join(dir, 'ca.crt'),
     clientCertFile: existsSync(clientKey) ? path.join(dir, 'client.crt') : undefined,
     clientKeyFile: existsSync(clientKey) ? clientKey : undefined,
+    clientEncryptedKeyFile: existsSync(encryptedKey) ? encryptedKey : undefined,
+    keyPassphrase,
     validatorClasses: compileValidator(dir, classpath, onProgress),
   }
 }
@@ -138,7 +148,7 @@ export function describeSecure(setup: SecureSetup, root: string): string {
   const rel = (file: string) => path.relative(root, file) || file
   return [
     `  SASL_SSL  127.0.0.1:${setup.saslPort}  PLAIN, SCRAM-SHA-256, SCRAM-SHA-512: user ${setup.username}, password in ${rel(path.join(setup.dir, 'password'))}${setup.validatorClasses ? '; OAUTHBEARER (Amazon MSK IAM tokens, signature not checked)' : ''}`,
-    `  SSL       127.0.0.1:${setup.mtlsPort}  mutual TLS: ${setup.clientCertFile ? `client certificate ${rel(setup.clientCertFile)}, key ${rel(setup.clientKeyFile!)}` : `client keystore ${rel(path.join(setup.dir, 'client.p12'))} (openssl was not found to extract PEM files)`}`,
+    `  SSL       127.0.0.1:${setup.mtlsPort}  mutual TLS: ${setup.clientCertFile ? `client certificate ${rel(setup.clientCertFile)}, key ${rel(setup.clientKeyFile!)}${setup.clientEncryptedKeyFile ? ` (or encrypted: ${rel(setup.clientEncryptedKeyFile)}, app.ssl.passphrase in ${rel(path.join(setup.dir, 'key-passphrase'))})` : ''}` : `client keystore ${rel(path.join(setup.dir, 'client.p12'))} (openssl was not found to extract PEM files)`}`,
     `  CA        ${rel(setup.caFile)} (app.ssl.ca)`,
   ].join('\n')
 }
@@ -148,6 +158,7 @@ export function readSecure(home: string, port: number): SecureSetup | undefined 
   const dir = path.join(home, 'secure')
   if (!existsSync(path.join(dir, 'enabled'))) return undefined
   const file = (name: string) => (existsSync(path.join(dir, name)) ? path.join(dir, name) : undefined)
+  const keyPassphraseFile = file('key-passphrase')
   return {
     dir,
     saslPort: port + 1,
@@ -158,6 +169,8 @@ export function readSecure(home: string, port: number): SecureSetup | undefined 
     caFile: path.join(dir, 'ca.crt'),
     clientCertFile: file('client.crt'),
     clientKeyFile: file('client.key'),
+    clientEncryptedKeyFile: file(ENCRYPTED_KEY),
+    keyPassphrase: keyPassphraseFile && readFileSync(keyPassphraseFile, 'utf8').trim(),
     validatorClasses: file('classes'),
   }
 }
@@ -172,72 +185,6 @@ export function markSecure(home: string, secure: boolean): void {
 function keep(file: string, make: () => string): string {
   if (!existsSync(file)) writeFileSync(file, make(), { mode: 0o600 })
   return readFileSync(file, 'utf8').trim() // an editor may have added a newline
-}
-
-function keytool(dir: string, args: string[], input?: string): string {
-  const run = spawnSync('keytool', args, { cwd: dir, encoding: 'utf8', ...(input === undefined ? {} : { input }) })
-  if (run.error || run.status !== 0) {
-    throw new KarafkaError('BROKER_START_FAILED', `keytool ${args[0]} failed: ${run.error?.message ?? run.stderr ?? run.stdout}`, {
-      hint: 'keytool comes with the JDK that runs the broker; is its bin directory on the PATH?',
-    })
-  }
-  return run.stdout
-}
-
-/** A CA, and certificates it signs for the broker (127.0.0.1, localhost) and for a client; PKCS12 stores. */
-function makeCertificates(dir: string, storePassword: string): void {
-  const pass = ['-storepass', storePassword, '-keypass', storePassword, '-storetype', 'PKCS12']
-  const keypair = (alias: string, store: string, cn: string, extra: string[] = []) =>
-    keytool(dir, [
-      '-genkeypair',
-      '-alias',
-      alias,
-      '-keyalg',
-      'RSA',
-      '-keysize',
-      '2048',
-      '-validity',
-      '825',
-      '-dname',
-      `CN=${cn}`,
-      '-keystore',
-      store,
-      ...pass,
-      ...extra,
-    ])
-  keypair('ca', 'ca.p12', 'karafka-ts dev CA', ['-ext', 'bc:c', '-validity', '3650'])
-  writeFileSync(
-    path.join(dir, 'ca.crt'),
-    keytool(dir, ['-exportcert', '-rfc', '-alias', 'ca', '-keystore', 'ca.p12', '-storepass', storePassword]),
-  )
-  keytool(dir, ['-importcert', '-noprompt', '-alias', 'ca', '-file', 'ca.crt', '-keystore', 'truststore.p12', ...pass])
-  for (const [name, cn, san] of [
-    ['broker', 'localhost', ['-ext', 'SAN=dns:localhost,ip:127.0.0.1']],
-    ['client', 'karafka-client', []],
-  ] as const) {
-    const store = `${name}.p12`
-    keypair(name, store, cn)
-    const request = keytool(dir, ['-certreq', '-alias', name, '-keystore', store, '-storepass', storePassword])
-    const signed = keytool(
-      dir,
-      ['-gencert', '-rfc', '-alias', 'ca', '-keystore', 'ca.p12', '-storepass', storePassword, '-validity', '825', ...san],
-      request,
-    )
-    writeFileSync(path.join(dir, `${name}.crt`), signed)
-    keytool(dir, ['-importcert', '-noprompt', '-alias', 'ca', '-file', 'ca.crt', '-keystore', store, ...pass])
-    keytool(dir, ['-importcert', '-alias', name, '-file', `${name}.crt`, '-keystore', store, ...pass])
-  }
-}
-
-/** The client's key as PEM, for `app.ssl.key` (keytool cannot write keys; openssl can read its PKCS12). */
-function extractClientPem(dir: string, storePassword: string): void {
-  const run = spawnSync('openssl', ['pkcs12', '-in', 'client.p12', '-nocerts', '-nodes', '-passin', `pass:${storePassword}`], {
-    cwd: dir,
-    encoding: 'utf8',
-  })
-  if (run.error || run.status !== 0) return
-  const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(run.stdout)?.[0]
-  if (key) writeFileSync(path.join(dir, 'client.key'), key, { mode: 0o600 })
 }
 
 /** Compiles the OAUTHBEARER validator against the broker's jars; undefined when there is no javac (then OAUTHBEARER is off). */

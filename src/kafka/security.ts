@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ConnectionOptions } from 'node:tls'
@@ -30,7 +31,8 @@ export function resolveSslPaths(ssl: SslSetting, root: string): SslSetting {
 
 /**
  * kafkajs's `ssl`: false, true (the system's trust store), or Node's TLS options with the
- * PEM files read. @throws KarafkaError CONFIG_INVALID naming the field whose file cannot be read.
+ * PEM files read. @throws KarafkaError CONFIG_INVALID naming the field whose file cannot be
+ * read, or an encrypted key that `app.ssl.passphrase` does not decrypt.
  */
 export function tlsOptions(ssl: SslSetting): boolean | ConnectionOptions {
   if (typeof ssl === 'boolean') return ssl
@@ -40,7 +42,32 @@ export function tlsOptions(ssl: SslSetting): boolean | ConnectionOptions {
     if (value !== undefined) options[field] = isPem(value) ? value : readPem(field, field === 'key' ? undefined : value, value)
   }
   if (ssl.passphrase !== undefined) options.passphrase = ssl.passphrase
+  if (typeof options.key === 'string') checkDecrypts(options.key, ssl.passphrase)
   return options
+}
+
+/**
+ * Fails at once when an encrypted key cannot be decrypted. Left to the TLS connection, the
+ * same mistake is OpenSSL's "bad decrypt" inside a connection error, which kafkajs retries
+ * for seconds as if the broker were away, and which then reads as a broker that is not there.
+ */
+function checkDecrypts(key: string, passphrase: string | undefined): void {
+  // PKCS#8 (BEGIN ENCRYPTED PRIVATE KEY) and the older PEM form (Proc-Type: 4,ENCRYPTED).
+  if (!/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key)) return
+  if (passphrase === undefined)
+    throw new KarafkaError('CONFIG_INVALID', 'app.ssl.key is encrypted, and app.ssl.passphrase is not set', {
+      hint: 'set app.ssl.passphrase to the passphrase the key was encrypted with (for example "${KAFKA_KEY_PASSPHRASE}")',
+    })
+  try {
+    createPrivateKey({ key, passphrase })
+  } catch (error) {
+    // OpenSSL's text only: it never holds the key or the passphrase.
+    const reason = (error as Error).message.replace(/^error:[0-9A-F]+:[^:]*:+/, '')
+    throw new KarafkaError('CONFIG_INVALID', `app.ssl.passphrase does not decrypt the private key of app.ssl.key (${reason})`, {
+      hint: 'app.ssl.passphrase must be the passphrase the key was encrypted with; check the variable that sets it',
+      cause: error,
+    })
+  }
 }
 
 /** Reads a PEM file; `shown` is how the error names it (the key's value is never shown: it may be the key itself). */

@@ -62,7 +62,18 @@ export async function committedOffsets(group: string, topic: string): Promise<Re
 
 /** The secured listeners of the test broker (scripts/test.ts starts it with --secure), or undefined when the run uses another broker. */
 export function secureTestBroker():
-  | { sasl: string; mtls: string; username: string; password: string; ca: string; cert: string; key: string; oauthbearer: boolean }
+  | {
+      sasl: string
+      mtls: string
+      username: string
+      password: string
+      ca: string
+      cert: string
+      key: string
+      encryptedKey: string
+      keyPassphrase: string
+      oauthbearer: boolean
+    }
   | undefined {
   const home = process.env.KARAFKA_TEST_SECURE_HOME
   if (!home) return undefined
@@ -76,6 +87,9 @@ export function secureTestBroker():
     ca: path.join(dir, 'ca.crt'),
     cert: path.join(dir, 'client.crt'),
     key: path.join(dir, 'client.key'),
+    /** The same key encrypted with `keyPassphrase` (app.ssl.passphrase). */
+    encryptedKey: path.join(dir, 'client-encrypted.key'),
+    keyPassphrase: readFileSync(path.join(dir, 'key-passphrase'), 'utf8'),
     /** The MSK stand-in was compiled (it needs javac). */
     oauthbearer: existsSync(path.join(dir, 'classes')),
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -39,6 +40,25 @@ describe('TLS settings', () => {
       (e: Error) => /app\.ssl\.key: cannot read its file: ENOENT/.test(e.message) && !e.message.includes(base64),
     )
     assert.deepEqual(appSecrets({ sasl: { password: 42 }, ssl: 'yes' }), [], 'an app block that failed the schema')
+  })
+
+  it('an encrypted key: taken with its passphrase; without it, or with a wrong one, a clear error at once that shows neither', () => {
+    const passphrase = 'right-passphrase'
+    const { privateKey } = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    })
+    const ssl = { cert: PEM, key: privateKey, rejectUnauthorized: true }
+    assert.deepEqual(tlsOptions({ ...ssl, passphrase }), { cert: PEM, key: privateKey, passphrase, rejectUnauthorized: true })
+    assert.throws(
+      () => tlsOptions({ ...ssl, passphrase: 'wrong-passphrase' }),
+      (e: Error & { code?: string }) =>
+        e.code === 'CONFIG_INVALID' &&
+        e.message === 'app.ssl.passphrase does not decrypt the private key of app.ssl.key (bad decrypt)' &&
+        !e.message.includes('wrong-passphrase'),
+    )
+    assert.throws(() => tlsOptions(ssl), /app\.ssl\.key is encrypted, and app\.ssl\.passphrase is not set/)
   })
 })
 
