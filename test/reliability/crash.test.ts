@@ -109,9 +109,10 @@ ${echo(echoes, 'echo')}${echo(txEchoes, 'tx_echo')}consumerGroups:
         'handlers/ledger.ts': ledgerHandler(group, topic, {
           perMessage: 'if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5))',
         }),
+        // Ten times slower a message than the plain group's, eight calls at once: about its pace, so that kills land mid-window.
         'handlers/ledger-vp.ts': ledgerHandler(vpGroup, topic, {
           fileEnv: 'LEDGER_VP',
-          perMessage: 'if (index % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5))',
+          perMessage: 'await new Promise((resolve) => setTimeout(resolve, 5))',
         }),
         'handlers/echo.ts': echoHandler(echoGroup, topic, echoes, 'echo'),
         'handlers/tx-echo.ts': echoHandler(txGroup, topic, txEchoes, 'txEcho'),
