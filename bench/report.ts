@@ -80,6 +80,9 @@ export function markdownReport(r: BenchResults): string {
           '| poller | messages/s | ratio |',
           '| --- | --- | --- |',
           `| nothing attached | ${n(r.observability.plainMsgPerSec)} | 1.00 |`,
+          ...(r.observability.metricsMsgPerSec === undefined
+            ? []
+            : [`| metrics endpoint alone | ${n(r.observability.metricsMsgPerSec)} | **${r.observability.metricsRatio!.toFixed(2)}** |`]),
           `| metrics endpoint + OpenTelemetry SDK (batch processor, ${n(r.observability.spans)} spans) | ${n(r.observability.observedMsgPerSec)} | **${r.observability.ratio.toFixed(2)}** |`,
           '',
         ]

@@ -116,7 +116,7 @@ try {
     benchObservability(sizes.observability, produceTicks, sizes.rounds),
   )
   const transactions = await step(`transactions, ${sizes.transactions} messages`, () =>
-    benchTransactions(sizes.transactions, [10, 100, 500], produceTicks),
+    benchTransactions(sizes.transactions, [10, 100, 500, 2000], produceTicks),
   )
   const reporting = await step(`reporting cost, ${sizes.reporting} messages x ${sizes.rounds} rounds`, () =>
     benchReporting(sizes.reporting, produceTicks, sizes.rounds),
