@@ -1,6 +1,8 @@
 import type { Admin } from 'kafkajs'
 import type { PartitionReader, ReadRecord } from '../../kafka/reader.js'
 import { sleep } from '../../retry/backoff.js'
+import { securityProblem } from '../../retry/kafka-errors.js'
+import { clusterErrorText } from './cluster-problem.js'
 
 /** Where following a topic stands, for the pages' banners. */
 export interface FollowState {
@@ -30,6 +32,8 @@ const LOOK_AGAIN_MS = 3_000
  */
 export class TopicFollower {
   readonly states = new Map<string, FollowState>()
+  /** The TLS or SASL refusal that the last read met, until the cluster answers again (what went wrong, and the setting to fix). */
+  refusal: { what: string; hint: string } | undefined
   private readonly stopping = new AbortController()
   private running: Promise<void> | undefined
 
@@ -66,6 +70,7 @@ export class TopicFollower {
           const admin = await this.admin()
           const exists = (await admin.listTopics()).includes(options.topic)
           state.missing = !exists
+          this.answered()
           if (!exists) continue
           for (const p of await admin.fetchTopicOffsets(options.topic)) {
             const [low, high] = [BigInt(p.low), BigInt(p.high)]
@@ -96,13 +101,14 @@ export class TopicFollower {
           }
           // On past what the fetch covered: aborted and control records give no record but move on too.
           if (BigInt(result.next) > entry.offset) entry.offset = BigInt(result.next)
-          state.error = undefined
         }
+        this.answered()
         this.markCaughtUp(offsets)
         failures = 0
       } catch (error) {
         if (signal.aborted) return
-        for (const state of this.states.values()) state.error = (error as Error).message
+        for (const state of this.states.values()) state.error = clusterErrorText(error)
+        this.refusal = securityProblem(error)
         // An offset out of range (the log was cleaned meanwhile): start again where startAt says.
         if ((error as { type?: string }).type === 'OFFSET_OUT_OF_RANGE') {
           offsets.clear()
@@ -112,6 +118,12 @@ export class TopicFollower {
         await sleep(Math.min(10_000, 500 * 2 ** failures), signal).catch(() => {})
       }
     }
+  }
+
+  /** The cluster answered (a listing that finds a topic missing counts too): the failures before are over. */
+  private answered(): void {
+    for (const state of this.states.values()) state.error = undefined
+    this.refusal = undefined
   }
 
   private markCaughtUp(offsets: Map<string, { topic: string; offset: bigint; caughtUpAt: bigint }>): void {

@@ -1,3 +1,5 @@
+import { clusterErrorText } from './cluster-problem.js'
+
 /** A value read from the cluster, with when it was read and why the last read failed, if it did. */
 export interface Reading<T> {
   value: T | undefined
@@ -30,8 +32,8 @@ export class CachedReading<T> {
             this.last = { at: Date.now(), value }
             this.error = undefined
           },
-          (error: Error) => {
-            this.error = error.message
+          (error: unknown) => {
+            this.error = clusterErrorText(error)
           },
         )
         .finally(() => {

@@ -4,6 +4,7 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import type { Manifest } from '../../manifest/types.js'
+import { type ClusterProblem, clusterErrorText, clusterProblem } from '../data/cluster-problem.js'
 import { WebData } from '../data/web-data.js'
 import { consumersPage } from '../pages/consumers.js'
 import { dashboardPage } from '../pages/dashboard.js'
@@ -113,17 +114,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     for (const [pattern, render] of ROUTES) {
       const match = pattern.exec(url.pathname)
-      if (match)
-        return sendPage(
-          response,
-          ctx,
-          await renderSafely(ctx, () =>
-            render(
-              ctx,
-              match.slice(1).map((m) => m && decodeURIComponent(m)),
-            ),
-          ),
-        )
+      if (!match) continue
+      const segments = decodeSegments(match.slice(1))
+      if (!segments) return send(response, 400, 'text/plain; charset=utf-8', BAD_ENCODING)
+      return sendPage(response, ctx, await renderSafely(ctx, () => render(ctx, segments)))
     }
     sendPage(response, ctx, {
       title: 'Not found',
@@ -139,11 +133,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     response: http.ServerResponse,
     [topic, partition, offset]: string[],
   ) {
+    const name = decodeSegments([topic!])?.[0]
+    if (name === undefined) return send(response, 400, 'text/plain; charset=utf-8', BAD_ENCODING)
     const form = new URLSearchParams(await readBody(request, 4_096))
     const problem = csrfProblem(request.headers, form.get('token') ?? undefined, token)
     if (problem)
       return sendPage(response, ctx, { title: 'Refused', nav: 'dead-letters', status: 403, body: empty('Not republished', problem) })
-    const name = decodeURIComponent(topic!)
     try {
       const delivery = await data.republish(name, Number(partition), BigInt(offset!))
       response.writeHead(303, {
@@ -156,7 +151,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         title: 'Not republished',
         nav: 'dead-letters',
         status: 409,
-        body: empty('Not republished', (error as Error).message),
+        body: empty('Not republished', clusterErrorText(error)),
       })
     }
   }
@@ -184,20 +179,39 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 }
 
+const BAD_ENCODING = 'the address is not valid percent-encoding (a % must be followed by the UTF-8 bytes of a character)\n'
+
+/**
+ * The path segments a route matched, decoded; undefined when one is not valid percent-encoding.
+ * Decoded before any page is rendered, so that a malformed address is the client's mistake
+ * (400) and never reads as a cluster that did not answer.
+ */
+export function decodeSegments(segments: readonly string[]): string[] | undefined {
+  try {
+    // An optional group that did not match is undefined at run time: it stays so.
+    return segments.map((segment) => segment && decodeURIComponent(segment))
+  } catch (error) {
+    if (error instanceof URIError) return undefined
+    throw error
+  }
+}
+
 /** A page, or what went wrong reading the cluster for it: a page that says so (503), never a stack. */
 async function renderSafely(ctx: PageContext, render: () => Promise<Page>): Promise<Page> {
   try {
     return await render()
   } catch (error) {
-    return {
-      title: 'The cluster did not answer',
-      nav: 'dashboard',
-      status: 503,
-      body: empty(
-        'Not read',
-        html`${(error as Error).message}. Is the broker at ${ctx.manifest.app.brokers.join(', ')} up? This page tries again when reloaded.`,
-      ),
-    }
+    return clusterProblemPage(clusterProblem(error, ctx.manifest.app.brokers, ctx.data.follower.refusal))
+  }
+}
+
+/** The page for a read of the cluster that failed: what happened and what to do (a refused TLS or SASL setting names the one to fix). */
+export function clusterProblemPage(problem: ClusterProblem): Page {
+  return {
+    title: problem.title,
+    nav: 'dashboard',
+    status: 503,
+    body: empty('Not read', html`${problem.what}. ${problem.hint} This page tries again when reloaded.`),
   }
 }
 
