@@ -148,6 +148,14 @@ export function topicInconsistency(path: string | undefined, message: Message): 
   return `its key ${message.key === null ? 'is null' : `"${message.key}"`} is not its payload's ${path} ("${String(value)}"), so it may be in another partition than the other events of that key`
 }
 
+/** Whether a message has any of these headers, read from its record when it was decoded from one (its headers stay undecoded). */
+export function hasAnyHeader(message: Message, names: readonly string[]): boolean {
+  const headers = DecodedMessage.recordOf(message)?.headers ?? message.headers
+  if (headers === undefined) return false
+  for (const name of names) if (headers[name] !== undefined) return true
+  return false
+}
+
 /** Whether `bytes` (or text) read as UTF-8 is `text`, comparing ASCII byte by byte without building a string. */
 function sameText(bytes: Buffer | string, text: string): boolean {
   if (typeof bytes === 'string') return bytes === text

@@ -10,6 +10,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api'
+import { hasAnyHeader } from '../consumer/decode.js'
 import type { Message } from '../consumer/types.js'
 import type { PartitionRef } from '../instrumentation/events.js'
 
@@ -92,7 +93,10 @@ export function startProcessSpan(ref: PartitionRef, messages: readonly Message[]
   )
   if (span.isRecording()) {
     const links: Link[] = []
+    // Only a message carrying one of the propagator's headers can have a producer to link to: the others are passed over without decoding their headers.
+    const fields = propagation.fields()
     for (const message of messages) {
+      if (!hasAnyHeader(message, fields)) continue
       const producer = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, message.headers))
       if (producer && trace.isSpanContextValid(producer))
         links.push({ context: producer, attributes: { 'messaging.kafka.offset': Number(message.offset), ...messageAttributes(message) } })
