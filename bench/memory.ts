@@ -19,7 +19,8 @@ export interface MemoryFigure {
   backlog: number
   peakRssMb: number
   /** The resident set once the server is up, before it has read anything. */
-  startRssMb: number
+  /** Before the first message was consumed; undefined when the first reading came after the drain had begun. */
+  startRssMb: number | undefined
   /** The largest V8 heap in use while draining (absent in results written before it was measured). */
   peakHeapMb?: number
   /** From the start of the first handler call to the end of the one that reached the backlog, by the server's log. */
@@ -77,13 +78,16 @@ ${tickTopicYaml(topic)}consumerGroups:
     })
     const exited = new Promise<number | null>((resolve) => server.on('exit', resolve))
     try {
-      let startRss = 0
+      let startRss: number | undefined
       let done = 0
+      let firstReading = true
       while (done < backlog || !last) {
         if (server.exitCode !== null) throw new Error(`karafka server exited (${server.exitCode}): ${stderr}`)
         await sleep(100)
         done = backlog - (await readLag(benchKafka(), { [group]: [topic] })).reduce((lag, row) => lag + row.lag, 0)
-        if (!startRss && done === 0 && consumed === 0) startRss = statusKb(server.pid!, 'VmRSS')
+        // Only a reading taken before anything was consumed is the start; a later one would be passed off as it.
+        if (firstReading && done === 0 && consumed === 0) startRss = statusKb(server.pid!, 'VmRSS')
+        firstReading = false
       }
       const peak = statusKb(server.pid!, 'VmHWM')
       server.kill('SIGTERM')
@@ -91,7 +95,7 @@ ${tickTopicYaml(topic)}consumerGroups:
       return {
         backlog,
         peakRssMb: mb(peak),
-        startRssMb: mb(startRss),
+        startRssMb: startRss === undefined ? undefined : mb(startRss),
         peakHeapMb: Math.round(Number(readFileSync(heapFile, 'utf8')) / 2 ** 20),
         drainMsgPerSec: rate(backlog, Math.max(1, last - first)),
       }

@@ -51,7 +51,7 @@ export function markdownReport(r: BenchResults): string {
     '| --- | --- | --- | --- | --- |',
     ...r.memory.map(
       (m) =>
-        `| ${n(m.backlog)} messages | ${m.startRssMb} MB | ${m.peakRssMb} MB | ${m.peakHeapMb === undefined ? 'n/a' : `${m.peakHeapMb} MB`} | ${n(m.drainMsgPerSec)} msg/s |`,
+        `| ${n(m.backlog)} messages | ${m.startRssMb == null ? 'n/a (the drain had begun at the first reading)' : `${m.startRssMb} MB`} | ${m.peakRssMb} MB | ${m.peakHeapMb === undefined ? 'n/a' : `${m.peakHeapMb} MB`} | ${n(m.drainMsgPerSec)} msg/s |`,
     ),
     '',
     `## Lambda path through \`karafka lambda serve\`: ${n(r.lambda.messages)} messages, batch.maxSize ${r.lambda.batchMaxSize}`,
