@@ -1,12 +1,8 @@
 // What observability costs the poller: the same empty-handler run on one pre-produced topic,
 // in turn without anything, with the metrics endpoint alone, and with the metrics endpoint plus
 // an OpenTelemetry tracing SDK registered (BatchSpanProcessor, AsyncLocalStorage context, W3C
-// propagation, an exporter that drops what it gets), each from the start with a fresh group;
-// medians of the rounds.
-import { context, propagation, trace } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
+// propagation, an exporter that drops what it gets), each from the start with a fresh group in a
+// process of its own; medians of the rounds.
 import { median } from './data.js'
 import { emptyHandlerApp, pollerRun } from './throughput.js'
 
@@ -30,13 +26,6 @@ export async function benchObservability(
 ): Promise<ObservabilityFigure> {
   const { app, topic, groups } = await emptyHandlerApp('obs-bench', rounds * 3)
   let spans = 0
-  const exporter = {
-    export: (batch: unknown[], done: (result: { code: number }) => void) => {
-      spans += batch.length
-      done({ code: 0 })
-    },
-    shutdown: async () => {},
-  }
   try {
     await produce(topic, count)
     const plain: number[] = []
@@ -45,18 +34,9 @@ export async function benchObservability(
     for (let round = 0; round < rounds; round++) {
       plain.push((await pollerRun(app, groups[round * 3]!, count, { reporting: false })).rate)
       metrics.push((await pollerRun(app, groups[round * 3 + 2]!, count, { metricsPort: 0, reporting: false })).rate)
-      const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] })
-      trace.setGlobalTracerProvider(provider)
-      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-      propagation.setGlobalPropagator(new W3CTraceContextPropagator())
-      try {
-        observed.push((await pollerRun(app, groups[round * 3 + 1]!, count, { metricsPort: 0, reporting: false })).rate)
-        await provider.forceFlush()
-      } finally {
-        trace.disable()
-        context.disable()
-        propagation.disable()
-      }
+      const observedRun = await pollerRun(app, groups[round * 3 + 1]!, count, { metricsPort: 0, reporting: false }, true)
+      observed.push(observedRun.rate)
+      spans += observedRun.spans
     }
     const [plainRate, metricsRate, observedRate] = [median(plain), median(metrics), median(observed)]
     return {

@@ -6,6 +6,12 @@ import type { BenchResults } from './run.js'
 
 const n = (value: number | undefined) => (value === undefined ? 'n/a' : value.toLocaleString('en-US'))
 
+/** ` (slowest–fastest)` of a reader's rounds, when the results kept them. */
+const spread = (t: BenchResults['throughput'], reader: string) => {
+  const rounds = t.samples?.[reader]
+  return rounds && rounds.length > 1 ? ` (${n(Math.min(...rounds))}–${n(Math.max(...rounds))})` : ''
+}
+
 export function markdownReport(r: BenchResults): string {
   const t = r.throughput
   const lines = [
@@ -16,18 +22,24 @@ export function markdownReport(r: BenchResults): string {
     '',
     `## Consumer throughput: ${n(t.messages)} messages of ${t.valueBytes} B, ${t.partitions} partitions, median of ${t.rounds} rounds`,
     '',
+    ...(t.warmUp === undefined
+      ? []
+      : [
+          `Each reader runs alone in a fresh Node process, timed after an untimed warm-up read of ${n(t.warmUp)} messages with a group of its own (kcat: start-up included, no warm-up); in brackets, the slowest and the fastest round.`,
+          '',
+        ]),
     '| reader | messages/s | against bare kafkajs |',
     '| --- | --- | --- |',
-    `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} |`,
-    `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)} | 1.00 |`,
-    `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+    `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)}${spread(t, 'kcat')} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} |`,
+    `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)}${spread(t, 'bare')} | 1.00 |`,
+    `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)}${spread(t, 'bareParse')} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
     ...(t.platformaticMsgPerSec === undefined
       ? []
       : [
-          `| @platformatic/kafka consumer stream, doing nothing (reference) | ${n(t.platformaticMsgPerSec)} | ${(t.platformaticMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
-          `| @platformatic/kafka consumer stream, JSON.parse of each value (reference) | ${n(t.platformaticParseMsgPerSec)} | ${(t.platformaticParseMsgPerSec! / t.bareMsgPerSec).toFixed(2)} |`,
+          `| @platformatic/kafka consumer stream, doing nothing (reference) | ${n(t.platformaticMsgPerSec)}${spread(t, 'platformatic')} | ${(t.platformaticMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+          `| @platformatic/kafka consumer stream, JSON.parse of each value (reference) | ${n(t.platformaticParseMsgPerSec)}${spread(t, 'platformaticParse')} | ${(t.platformaticParseMsgPerSec! / t.bareMsgPerSec).toFixed(2)} |`,
         ]),
-    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer) |`,
+    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)}${spread(t, 'poller')} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer) |`,
     '',
     `## Producer throughput: ${n(r.producer.messages)} messages, windows of ${n(r.producer.window)}, idempotent, acks -1, median of ${r.producer.rounds} rounds`,
     '',

@@ -1,5 +1,6 @@
 // Consumer throughput on one pre-produced topic (6 partitions, ~200-byte envelopes), every
-// reader from the start with a fresh group, one after another on the same broker, in rounds:
+// reader from the start with a fresh group, one after another on the same broker, in rounds,
+// each alone in a Node process of its own (reader.ts):
 // - the ceiling: kcat (librdkafka), the fastest reader here, when installed;
 // - a bare kafkajs eachBatch consumer that does nothing;
 // - the same bare consumer JSON-parsing each value: the least a consumer of typed events does;
@@ -11,7 +12,8 @@ import path from 'node:path'
 import type { ServerOptions } from '../src/server/server.js'
 import { createTestApp, type TestApp } from '../test/helpers/app.js'
 import { uniqueName } from '../test/helpers/kafka.js'
-import { benchKafka, median, rate, tickTopicYaml } from './data.js'
+import { median, rate, tickTopicYaml } from './data.js'
+import { runReader } from './reader.js'
 
 export interface ThroughputFigure {
   messages: number
@@ -19,6 +21,8 @@ export interface ThroughputFigure {
   valueBytes: number
   batchMaxSize: number
   rounds: number
+  /** Messages each JavaScript reader read, untimed, before its timed read (absent in results written before the warm-up). */
+  warmUp?: number
   /** undefined when kcat is not installed. */
   kcatMsgPerSec: number | undefined
   bareMsgPerSec: number
@@ -34,54 +38,8 @@ export interface ThroughputFigure {
   /** bare / kcat */
   bareToCeiling: number | undefined
   pollerBatches: number
-}
-
-/** Reads `count` messages with a bare kafkajs consumer; the clock starts at the first batch. */
-async function bare(topic: string, count: number, parse: boolean): Promise<number> {
-  const consumer = benchKafka().consumer({ groupId: uniqueName('bare'), maxWaitTimeInMs: 50 })
-  await consumer.connect()
-  await consumer.subscribe({ topic, fromBeginning: true })
-  let seen = 0
-  let started = 0
-  const elapsed = await new Promise<number>((resolve, reject) => {
-    consumer
-      .run({
-        partitionsConsumedConcurrently: 6,
-        eachBatch: async ({ batch }) => {
-          if (started === 0) started = performance.now()
-          if (parse) for (const message of batch.messages) JSON.parse(message.value!.toString('utf8'))
-          seen += batch.messages.length
-          if (seen >= count) resolve(performance.now() - started)
-        },
-      })
-      .catch(reject)
-  })
-  await consumer.disconnect()
-  return rate(count, elapsed)
-}
-
-/** Reads `count` messages with @platformatic/kafka's consumer (a fresh group, from the earliest offset); the clock starts at the first message. */
-async function platformatic(topic: string, count: number, parse: boolean): Promise<number> {
-  const { Consumer } = await import('@platformatic/kafka')
-  const consumer = new Consumer({
-    groupId: uniqueName('platformatic'),
-    clientId: 'bench',
-    bootstrapBrokers: process.env.KAFKA_BROKERS!.split(','),
-  })
-  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
-  let seen = 0
-  let started = 0
-  const elapsed = await new Promise<number>((resolve, reject) => {
-    stream.on('error', reject)
-    stream.on('data', (message: { value: Buffer }) => {
-      if (started === 0) started = performance.now()
-      if (parse) JSON.parse(message.value.toString('utf8'))
-      if (++seen === count) resolve(performance.now() - started)
-    })
-  })
-  await stream.close()
-  await consumer.close(true)
-  return rate(count, elapsed)
+  /** Every round's figure per reader, msg/s (absent in results written before it was kept). */
+  samples?: Record<string, number[]>
 }
 
 /** kcat reading the whole topic from the start, values to /dev/null; the time includes its start-up. */
@@ -137,10 +95,11 @@ export async function benchThroughput(
     for (const group of groups) {
       const ceiling = kcat(topic, count)
       if (ceiling !== undefined) figures.kcat.push(ceiling)
-      figures.bare.push(await bare(topic, count, false))
-      figures.bareParse.push(await bare(topic, count, true))
-      figures.platformatic.push(await platformatic(topic, count, false))
-      figures.platformaticParse.push(await platformatic(topic, count, true))
+      const warmUp = warmUpOf(count)
+      figures.bare.push((await runReader({ kind: 'bare', topic, count, warmUp })).rate)
+      figures.bareParse.push((await runReader({ kind: 'bare-parse', topic, count, warmUp })).rate)
+      figures.platformatic.push((await runReader({ kind: 'platformatic', topic, count, warmUp })).rate)
+      figures.platformaticParse.push((await runReader({ kind: 'platformatic-parse', topic, count, warmUp })).rate)
       const poller = await pollerRun(app, group, count)
       figures.poller.push(poller.rate)
       pollerBatches = poller.batches
@@ -153,6 +112,7 @@ export async function benchThroughput(
       valueBytes,
       batchMaxSize,
       rounds,
+      warmUp: warmUpOf(count),
       kcatMsgPerSec: kcatRate,
       bareMsgPerSec: bareRate,
       bareParseMsgPerSec: bareParseRate,
@@ -163,6 +123,7 @@ export async function benchThroughput(
       ratioToParsing: Number((pollerRate / bareParseRate).toFixed(2)),
       bareToCeiling: kcatRate === undefined ? undefined : Number((bareRate / kcatRate).toFixed(2)),
       pollerBatches,
+      samples: figures,
     }
   } finally {
     await app.remove()
@@ -170,7 +131,8 @@ export async function benchThroughput(
 }
 
 /**
- * A bench app: one tick topic and `count` consumer groups on it, each with an empty handler
+ * A bench app: one tick topic and `count` consumer groups on it (each with a twin for its
+ * poller's warm-up read), each with an empty handler
  * (`route` adds to each route's settings, `app` lines to the manifest's top level), so that
  * each run reads the topic from the start with a fresh group.
  */
@@ -181,6 +143,7 @@ export async function emptyHandlerApp(
 ): Promise<{ app: TestApp; topic: string; groups: string[] }> {
   const topic = uniqueName(name)
   const groups = Array.from({ length: count }, (_, i) => uniqueName(`${name}-${i}`))
+  const consumers = groups.flatMap((group) => [group, warmGroupOf(group)])
   const app = await createTestApp(
     name,
     `app:
@@ -188,9 +151,9 @@ export async function emptyHandlerApp(
   brokers: \${KAFKA_BROKERS}
 ${options.app ?? ''}topics:
 ${tickTopicYaml(topic)}consumerGroups:
-${groups.map((group, i) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${i}.ts${options.route ? `, ${options.route}` : ''} }\n`).join('')}`,
+${consumers.map((group, i) => `  ${group}:\n    topics:\n      ${topic}: { handler: handlers/empty-${i}.ts${options.route ? `, ${options.route}` : ''} }\n`).join('')}`,
     Object.fromEntries(
-      groups.map((group, i) => [
+      consumers.map((group, i) => [
         `handlers/empty-${i}.ts`,
         `import { defineConsumer } from '../generated/karafka.js'\nexport default defineConsumer('${group}', '${topic}', async () => {})\n`,
       ]),
@@ -199,37 +162,32 @@ ${groups.map((group, i) => `  ${group}:\n    topics:\n      ${topic}: { handler:
   return { app, topic, groups }
 }
 
-/**
- * One group's poller from the start of the topic until it has handled `count` messages; the
- * clock starts at its first batch. It runs the compiled package (lib/, which `npm run bench`
- * builds first), as `karafka server` does: the TypeScript sources under tsx pay for wrappers
- * tsx adds to every function it creates (about 5% of the poller's time here).
- */
+/** What each reader reads, untimed, before its timed read: a fifth of it. */
+const warmUpOf = (count: number) => Math.round(count / 5)
+
+/** The group of a poller's warm-up read, beside each group of {@link emptyHandlerApp}. */
+const warmGroupOf = (group: string) => `${group}-warm`
+
+/** One group's poller, in a process of its own, warmed up with its warm group, from the start of the topic until it has handled `count` messages. */
 export async function pollerRun(
   app: TestApp,
   group: string,
   count: number,
   options: Omit<Partial<ServerOptions>, 'manifest' | 'monitor'> = {},
-): Promise<{ rate: number; batches: number }> {
-  const compiled = { server: '../lib/src/server/server.js', manifest: '../lib/src/manifest/index.js' }
-  const { startServer } = (await import(compiled.server)) as typeof import('../src/server/server.js')
-  const { loadManifest } = (await import(compiled.manifest)) as typeof import('../src/manifest/index.js')
-  let seen = 0
-  let started = 0
-  let finished = 0
-  let batches = 0
-  const server = await startServer({ manifest: loadManifest(path.join(app.dir, 'karafka.yml')), groups: [group], ...options })
-  server.monitor.subscribe('consumer.consume', () => {
-    started ||= performance.now()
+  tracing = false,
+): Promise<{ rate: number; batches: number; spans: number }> {
+  const result = await runReader({
+    kind: 'poller',
+    topic: '',
+    count,
+    warmUp: warmUpOf(count),
+    manifest: path.join(app.dir, 'karafka.yml'),
+    group,
+    warmGroup: warmGroupOf(group),
+    options,
+    tracing,
   })
-  server.monitor.subscribe('consumer.consumed', (b) => {
-    seen += b.messages
-    batches++
-    if (seen >= count && !finished) finished = performance.now()
-  })
-  while (!finished) await new Promise((resolve) => setTimeout(resolve, 20))
-  await server.stop()
-  return { rate: rate(count, finished - started), batches }
+  return { rate: result.rate, batches: result.batches ?? 0, spans: result.spans ?? 0 }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
