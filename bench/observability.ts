@@ -17,6 +17,8 @@ export interface ObservabilityFigure {
   spans: number
   /** observed / plain */
   ratio: number
+  /** Every round's figure, msg/s (absent in results written before they were kept). */
+  samples?: { plain: number[]; metrics: number[]; observed: number[] }
 }
 
 export async function benchObservability(
@@ -48,6 +50,7 @@ export async function benchObservability(
       observedMsgPerSec: observedRate,
       spans,
       ratio: Number((observedRate / plainRate).toFixed(2)),
+      samples: { plain, metrics, observed },
     }
   } finally {
     await app.remove()
@@ -58,7 +61,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { benchBroker } = await import('./broker.js')
   const { produceTicks } = await import('./data.js')
   const broker = await benchBroker()
-  console.log(JSON.stringify(await benchObservability(Number(process.argv[2] ?? 200_000), produceTicks, 3), null, 2))
+  console.log(
+    JSON.stringify(await benchObservability(Number(process.argv[2] ?? 200_000), produceTicks, Number(process.argv[3] ?? 3)), null, 2),
+  )
   await broker.stop()
   process.exit(0)
 }

@@ -6,11 +6,9 @@ import type { BenchResults } from './run.js'
 
 const n = (value: number | undefined) => (value === undefined ? 'n/a' : value.toLocaleString('en-US'))
 
-/** ` (slowest–fastest)` of a reader's rounds, when the results kept them. */
-const spread = (t: BenchResults['throughput'], reader: string) => {
-  const rounds = t.samples?.[reader]
-  return rounds && rounds.length > 1 ? ` (${n(Math.min(...rounds))}–${n(Math.max(...rounds))})` : ''
-}
+/** ` (slowest–fastest)` of a figure's rounds, when the results kept them. */
+const spread = (rounds: number[] | undefined) =>
+  rounds && rounds.length > 1 ? ` (${n(Math.min(...rounds))}–${n(Math.max(...rounds))})` : ''
 
 export function markdownReport(r: BenchResults): string {
   const t = r.throughput
@@ -30,16 +28,16 @@ export function markdownReport(r: BenchResults): string {
         ]),
     '| reader | messages/s | against bare kafkajs |',
     '| --- | --- | --- |',
-    `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)}${spread(t, 'kcat')} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} |`,
-    `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)}${spread(t, 'bare')} | 1.00 |`,
-    `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)}${spread(t, 'bareParse')} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+    `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)}${spread(t.samples?.kcat)} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} |`,
+    `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)}${spread(t.samples?.bare)} | 1.00 |`,
+    `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)}${spread(t.samples?.bareParse)} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
     ...(t.platformaticMsgPerSec === undefined
       ? []
       : [
-          `| @platformatic/kafka consumer stream, doing nothing (reference) | ${n(t.platformaticMsgPerSec)}${spread(t, 'platformatic')} | ${(t.platformaticMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
-          `| @platformatic/kafka consumer stream, JSON.parse of each value (reference) | ${n(t.platformaticParseMsgPerSec)}${spread(t, 'platformaticParse')} | ${(t.platformaticParseMsgPerSec! / t.bareMsgPerSec).toFixed(2)} |`,
+          `| @platformatic/kafka consumer stream, doing nothing (reference) | ${n(t.platformaticMsgPerSec)}${spread(t.samples?.platformatic)} | ${(t.platformaticMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+          `| @platformatic/kafka consumer stream, JSON.parse of each value (reference) | ${n(t.platformaticParseMsgPerSec)}${spread(t.samples?.platformaticParse)} | ${(t.platformaticParseMsgPerSec! / t.bareMsgPerSec).toFixed(2)} |`,
         ]),
-    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)}${spread(t, 'poller')} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer) |`,
+    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)}${spread(t.samples?.poller)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer) |`,
     '',
     `## Producer throughput: ${n(r.producer.messages)} messages, windows of ${n(r.producer.window)}, idempotent, acks -1, median of ${r.producer.rounds} rounds`,
     '',
@@ -87,15 +85,17 @@ export function markdownReport(r: BenchResults): string {
     ]),
     ...(r.observability
       ? [
-          `## What observability costs the poller: ${n(r.observability.messages)} messages, empty handler, median of ${r.observability.rounds} rounds`,
+          `## What observability costs the poller: ${n(r.observability.messages)} messages, empty handler, median of ${r.observability.rounds} rounds${r.observability.samples ? ' (in brackets, the slowest and the fastest)' : ''}`,
           '',
           '| poller | messages/s | ratio |',
           '| --- | --- | --- |',
-          `| nothing attached | ${n(r.observability.plainMsgPerSec)} | 1.00 |`,
+          `| nothing attached | ${n(r.observability.plainMsgPerSec)}${spread(r.observability.samples?.plain)} | 1.00 |`,
           ...(r.observability.metricsMsgPerSec === undefined
             ? []
-            : [`| metrics endpoint alone | ${n(r.observability.metricsMsgPerSec)} | **${r.observability.metricsRatio!.toFixed(2)}** |`]),
-          `| metrics endpoint + OpenTelemetry SDK (batch processor, ${n(r.observability.spans)} spans) | ${n(r.observability.observedMsgPerSec)} | **${r.observability.ratio.toFixed(2)}** |`,
+            : [
+                `| metrics endpoint alone | ${n(r.observability.metricsMsgPerSec)}${spread(r.observability.samples?.metrics)} | **${r.observability.metricsRatio!.toFixed(2)}** |`,
+              ]),
+          `| metrics endpoint + OpenTelemetry SDK (batch processor, ${n(r.observability.spans)} spans) | ${n(r.observability.observedMsgPerSec)}${spread(r.observability.samples?.observed)} | **${r.observability.ratio.toFixed(2)}** |`,
           '',
         ]
       : []),
@@ -114,12 +114,12 @@ export function markdownReport(r: BenchResults): string {
       : []),
     ...(r.reporting
       ? [
-          `## What reporting for karafka web costs the poller: ${n(r.reporting.messages)} messages, empty handler, a report every ${r.reporting.reportIntervalMs} ms, median of ${r.reporting.rounds} rounds`,
+          `## What reporting for karafka web costs the poller: ${n(r.reporting.messages)} messages, empty handler, a report every ${r.reporting.reportIntervalMs} ms, median of ${r.reporting.rounds} rounds${r.reporting.samples ? ' (in brackets, the slowest and the fastest)' : ''}`,
           '',
           '| poller | messages/s | ratio |',
           '| --- | --- | --- |',
-          `| web.reporting: false | ${n(r.reporting.offMsgPerSec)} | 1.00 |`,
-          `| web.reporting: true (the default) | ${n(r.reporting.onMsgPerSec)} | **${r.reporting.ratio.toFixed(2)}** |`,
+          `| web.reporting: false | ${n(r.reporting.offMsgPerSec)}${spread(r.reporting.samples?.off)} | 1.00 |`,
+          `| web.reporting: true (the default) | ${n(r.reporting.onMsgPerSec)}${spread(r.reporting.samples?.on)} | **${r.reporting.ratio.toFixed(2)}** |`,
           '',
         ]
       : []),

@@ -1,7 +1,7 @@
 // What reporting for karafka web costs the poller: the same empty-handler run on one
 // pre-produced topic, alternately with web.reporting off and on (the default: its own producer,
 // a report at start, on each change and every web.reportIntervalMs, an error record per
-// failure), each from the start with a fresh group; medians of the rounds.
+// failure), each from the start with a fresh group in a process of its own; medians of the rounds.
 import { median } from './data.js'
 import { emptyHandlerApp, pollerRun } from './throughput.js'
 
@@ -13,6 +13,8 @@ export interface ReportingFigure {
   onMsgPerSec: number
   /** on / off */
   ratio: number
+  /** Every round's figure, msg/s (absent in results written before they were kept). */
+  samples?: { off: number[]; on: number[] }
 }
 
 export async function benchReporting(
@@ -41,6 +43,7 @@ export async function benchReporting(
       offMsgPerSec: offRate,
       onMsgPerSec: onRate,
       ratio: Number((onRate / offRate).toFixed(2)),
+      samples: { off, on },
     }
   } finally {
     await app.remove()
