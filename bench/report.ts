@@ -31,13 +31,18 @@ export function markdownReport(r: BenchResults): string {
     `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)}${spread(t.samples?.kcat)} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} |`,
     `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)}${spread(t.samples?.bare)} | 1.00 |`,
     `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)}${spread(t.samples?.bareParse)} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+    ...(t.bareParseDecodingMsgPerSec === undefined
+      ? []
+      : [
+          `| the same, on kafkajs with the poller's record decoding (reference) | ${n(t.bareParseDecodingMsgPerSec)}${spread(t.samples?.bareParseDecoding)} | ${(t.bareParseDecodingMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+        ]),
     ...(t.platformaticMsgPerSec === undefined
       ? []
       : [
           `| @platformatic/kafka consumer stream, doing nothing (reference) | ${n(t.platformaticMsgPerSec)}${spread(t.samples?.platformatic)} | ${(t.platformaticMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
           `| @platformatic/kafka consumer stream, JSON.parse of each value (reference) | ${n(t.platformaticParseMsgPerSec)}${spread(t.samples?.platformaticParse)} | ${(t.platformaticParseMsgPerSec! / t.bareMsgPerSec).toFixed(2)} |`,
         ]),
-    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)}${spread(t.samples?.poller)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer) |`,
+    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)}${spread(t.samples?.poller)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer${t.ratioToParsingSameDecoding === undefined ? '' : `, ${t.ratioToParsingSameDecoding.toFixed(2)} of it with the same record decoding`}) |`,
     '',
     `## Producer throughput: ${n(r.producer.messages)} messages, windows of ${n(r.producer.window)}, idempotent, acks -1, median of ${r.producer.rounds} rounds`,
     '',

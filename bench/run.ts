@@ -45,7 +45,7 @@ export interface BenchResults {
 const SIZES = {
   full: {
     throughput: 1_000_000,
-    rounds: 5,
+    rounds: 7,
     producer: 200_000,
     latencySeconds: 15,
     backlogs: [100_000, 1_000_000, 2_000_000],

@@ -4,7 +4,9 @@
 // - the ceiling: kcat (librdkafka), the fastest reader here, when installed;
 // - a bare kafkajs eachBatch consumer that does nothing;
 // - the same bare consumer JSON-parsing each value: the least a consumer of typed events does;
-// - the poller (`karafka server`'s engine, in process) with an empty local handler;
+// - the poller (`karafka server`'s engine) with an empty local handler;
+// - for reference, the parsing consumer on kafkajs with the record decoding the poller's kafkajs
+//   has (src/kafka/record-decoding.ts), so that the poller's own cost shows apart from it;
 // - for reference, @platformatic/kafka's consumer (another pure-JavaScript client, the fastest
 //   by its own benchmark) doing nothing, and JSON-parsing each value.
 import { spawnSync } from 'node:child_process'
@@ -27,6 +29,8 @@ export interface ThroughputFigure {
   kcatMsgPerSec: number | undefined
   bareMsgPerSec: number
   bareParseMsgPerSec: number
+  /** The parsing consumer on kafkajs with the poller's record decoding (absent in results written before it). */
+  bareParseDecodingMsgPerSec?: number
   /** Absent in results written before the reference rows. */
   platformaticMsgPerSec?: number
   platformaticParseMsgPerSec?: number
@@ -35,6 +39,8 @@ export interface ThroughputFigure {
   ratio: number
   /** poller / bare that parses */
   ratioToParsing: number
+  /** poller / bare that parses with the same record decoding: what the poller itself costs */
+  ratioToParsingSameDecoding?: number
   /** bare / kcat */
   bareToCeiling: number | undefined
   pollerBatches: number
@@ -72,7 +78,8 @@ function kcat(topic: string, count: number): number | undefined {
 
 /**
  * Every reader on one topic holding `count` messages, `rounds` times in turn (a fresh group
- * each time); each figure is the median of its rounds. `produce` fills the topic.
+ * each time, the order rotated from round to round); each figure is the median of its rounds.
+ * `produce` fills the topic.
  */
 export async function benchThroughput(
   count: number,
@@ -87,22 +94,34 @@ export async function benchThroughput(
       kcat: [] as number[],
       bare: [] as number[],
       bareParse: [] as number[],
+      bareParseDecoding: [] as number[],
       platformatic: [] as number[],
       platformaticParse: [] as number[],
       poller: [] as number[],
     }
     let pollerBatches = 0
-    for (const group of groups) {
+    const warmUp = warmUpOf(count)
+    const readers: [keyof typeof figures, () => Promise<number>][] = [
+      ['bare', async () => (await runReader({ kind: 'bare', topic, count, warmUp })).rate],
+      ['bareParse', async () => (await runReader({ kind: 'bare-parse', topic, count, warmUp })).rate],
+      ['bareParseDecoding', async () => (await runReader({ kind: 'bare-parse-decoding', topic, count, warmUp })).rate],
+      ['platformatic', async () => (await runReader({ kind: 'platformatic', topic, count, warmUp })).rate],
+      ['platformaticParse', async () => (await runReader({ kind: 'platformatic-parse', topic, count, warmUp })).rate],
+    ]
+    for (const [round, group] of groups.entries()) {
       const ceiling = kcat(topic, count)
       if (ceiling !== undefined) figures.kcat.push(ceiling)
-      const warmUp = warmUpOf(count)
-      figures.bare.push((await runReader({ kind: 'bare', topic, count, warmUp })).rate)
-      figures.bareParse.push((await runReader({ kind: 'bare-parse', topic, count, warmUp })).rate)
-      figures.platformatic.push((await runReader({ kind: 'platformatic', topic, count, warmUp })).rate)
-      figures.platformaticParse.push((await runReader({ kind: 'platformatic-parse', topic, count, warmUp })).rate)
-      const poller = await pollerRun(app, group, count)
-      figures.poller.push(poller.rate)
-      pollerBatches = poller.batches
+      const poller = async () => {
+        const run = await pollerRun(app, group, count)
+        pollerBatches = run.batches
+        return run.rate
+      }
+      // Each round starts one reader further along, so that none always follows the same one.
+      const order = [...readers, ['poller', poller] as const]
+      for (let i = 0; i < order.length; i++) {
+        const [name, read] = order[(i + round) % order.length]!
+        figures[name].push(await read())
+      }
     }
     const kcatRate = figures.kcat.length > 0 ? median(figures.kcat) : undefined
     const [bareRate, bareParseRate, pollerRate] = [median(figures.bare), median(figures.bareParse), median(figures.poller)]
@@ -116,11 +135,13 @@ export async function benchThroughput(
       kcatMsgPerSec: kcatRate,
       bareMsgPerSec: bareRate,
       bareParseMsgPerSec: bareParseRate,
+      bareParseDecodingMsgPerSec: median(figures.bareParseDecoding),
       platformaticMsgPerSec: median(figures.platformatic),
       platformaticParseMsgPerSec: median(figures.platformaticParse),
       pollerMsgPerSec: pollerRate,
       ratio: Number((pollerRate / bareRate).toFixed(2)),
       ratioToParsing: Number((pollerRate / bareParseRate).toFixed(2)),
+      ratioToParsingSameDecoding: Number((pollerRate / median(figures.bareParseDecoding)).toFixed(2)),
       bareToCeiling: kcatRate === undefined ? undefined : Number((bareRate / kcatRate).toFixed(2)),
       pollerBatches,
       samples: figures,

@@ -1,7 +1,17 @@
-// kafkajs internals that karafka-ts patches (see request-queue-fix.ts); kafkajs ships no types for them.
+// kafkajs internals that karafka-ts patches (see request-queue-fix.ts and record-decoding.ts); kafkajs ships no types for them.
 declare module 'kafkajs/src/network/requestQueue/index.js' {
   const RequestQueue: { prototype: object }
   export default RequestQueue
+}
+
+declare module 'kafkajs/src/protocol/decoder.js' {
+  const Decoder: { prototype: object }
+  export default Decoder
+}
+
+declare module 'kafkajs/src/utils/long.js' {
+  const Long: object
+  export default Long
 }
 
 // kafkajs's fetch batch (karafka web reads partitions without a consumer group, see reader.ts).

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import { randomBytes, randomInt } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { describe, it } from 'node:test'
+import { speedUpRecordDecoding } from '../../../src/kafka/record-decoding.js'
+
+// kafkajs's own modules (the same files its consumers use), taken before the patch so that
+// the originals can be called beside the patched ones.
+const require = createRequire(import.meta.url)
+interface LongValue {
+  value: bigint
+  toString(): string
+}
+const Long = require('kafkajs/src/utils/long.js') as { fromString(text: string): LongValue; fromValue(value: unknown): LongValue }
+const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { offset: number; readVarLong(): LongValue }
+const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => { writeVarLong(value: bigint | number): unknown; buffer: Buffer }
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
+  RecordBatch: (options: object) => Promise<{ buffer: Buffer }>
+}
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (options: object) => unknown
+const decodeRecordBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder.js') as (decoder: object) => Promise<{
+  records: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers: object }[]
+}>
+
+const patchedAlready = Symbol.for('karafka-ts.recordDecoding') in Long
+const originalFromString = Long.fromString.bind(Long)
+const originalReadVarLong = Decoder.prototype.readVarLong
+
+const encodeVarLong = (value: bigint) => {
+  const encoder = new Encoder()
+  encoder.writeVarLong(value)
+  return encoder.buffer
+}
+
+/** Decodes `buffer` from the start with kafkajs's readVarLong as it was, and with the patched one: values and bytes read. */
+function bothWays(buffer: Buffer): [{ value: bigint; read: number }, { value: bigint; read: number }] {
+  const before = new Decoder(buffer)
+  const original = originalReadVarLong.call(before)
+  const after = new Decoder(buffer)
+  const patched = after.readVarLong()
+  return [
+    { value: original.value, read: before.offset },
+    { value: patched.value, read: after.offset },
+  ]
+}
+
+describe("kafkajs's record decoding", () => {
+  it('applies once', () => {
+    assert.equal(patchedAlready, false, 'patched before this file could keep the originals to compare with')
+    speedUpRecordDecoding()
+    assert.equal(speedUpRecordDecoding(), false)
+  })
+
+  it('reads every varlong as kafkajs does, on each side of the 7-byte fast path and at the 64-bit limits', () => {
+    const edges = [
+      0n,
+      1n,
+      -1n,
+      63n,
+      -64n,
+      64n,
+      8191n,
+      -8192n,
+      2n ** 48n - 1n,
+      -(2n ** 48n),
+      2n ** 48n,
+      2n ** 53n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+    ]
+    const random = Array.from({ length: 2_000 }, () => BigInt.asIntN(64, randomBytes(8).readBigInt64LE() >> BigInt(randomInt(0, 64))))
+    for (const value of [...edges, ...random]) {
+      const [original, patched] = bothWays(encodeVarLong(value))
+      assert.deepEqual(patched, original, `varlong ${value}`)
+      assert.equal(patched.value, value)
+    }
+  })
+
+  it('reads a varlong inside a longer buffer, and a truncated one, as kafkajs does', () => {
+    const inside = Buffer.concat([encodeVarLong(-1234567n), Buffer.from([0xff, 0x01])])
+    const [original, patched] = bothWays(inside)
+    assert.deepEqual(patched, original)
+    // Cut short: the last byte still says "more follows".
+    const truncated = encodeVarLong(2n ** 40n).subarray(0, 3)
+    assert.deepEqual(bothWays(truncated)[1], bothWays(truncated)[0])
+  })
+
+  it('parses strings as kafkajs does, across calls that alternate between two and more strings', () => {
+    const texts = ['0', '1733400000000', '9223372036854775807', '-9223372036854775808', 'NaN', '42', '1733400000000', '42', '7']
+    for (let round = 0; round < 3; round++)
+      for (const text of texts) assert.equal(Long.fromValue(text).value, originalFromString(text).value, `"${text}"`)
+    assert.throws(() => Long.fromString(''), /empty string/)
+  })
+
+  it('decodes a record batch to the same offsets, timestamps, keys, values and headers', async () => {
+    const firstTimestamp = 1_733_400_000_000
+    // Deltas of one to five bytes, negative ones, and one past the 7-byte fast path.
+    const delta = (i: number) => (i === 299 ? 2 ** 52 : i % 7 === 0 ? -i * 1_000 : i * 37_000_000)
+    const records = Array.from({ length: 300 }, (_, i) =>
+      Record({
+        offsetDelta: i,
+        timestampDelta: delta(i),
+        key: Buffer.from(`k${i}`),
+        value: i % 11 === 0 ? null : Buffer.from(JSON.stringify({ i })),
+        headers: i % 5 === 0 ? { trace: Buffer.from(`t${i}`) } : {},
+      }),
+    )
+    const { buffer } = await RecordBatch({ firstOffset: Long.fromValue('9007199254740000'), firstTimestamp, lastOffsetDelta: 299, records })
+    const decoded = await decodeRecordBatch(new Decoder(buffer))
+    assert.equal(decoded.records.length, 300)
+    decoded.records.forEach((record, i) => {
+      assert.equal(record.offset, String(9_007_199_254_740_000n + BigInt(i)))
+      assert.equal(record.timestamp, String(BigInt(firstTimestamp) + BigInt(delta(i))))
+      assert.equal(record.key?.toString(), `k${i}`)
+      assert.equal(record.value?.toString() ?? null, i % 11 === 0 ? null : JSON.stringify({ i }))
+      assert.deepEqual(Object.keys(record.headers), i % 5 === 0 ? ['trace'] : [])
+    })
+  })
+})
