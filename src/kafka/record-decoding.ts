@@ -49,9 +49,10 @@ export function speedUpRecordDecoding(): boolean {
 
 /** `parse` with a memory of its last two answers (kept by string value). */
 function rememberLastTwo<T>(parse: (text: string) => T): (text: string) => T {
-  let lastText: string | undefined
+  // Slots start with a value no string equals, so that nothing unparsed is ever answered from them.
+  let lastText: string | typeof EMPTY = EMPTY
   let last: T | undefined
-  let previousText: string | undefined
+  let previousText: string | typeof EMPTY = EMPTY
   let previous: T | undefined
   return (text) => {
     if (text === lastText) return last!
@@ -64,6 +65,8 @@ function rememberLastTwo<T>(parse: (text: string) => T): (text: string) => T {
     return value
   }
 }
+
+const EMPTY = Symbol('empty')
 
 interface LongClass {
   fromString(text: string): unknown
