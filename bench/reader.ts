@@ -4,8 +4,8 @@
 // other's heap and compiled code (the poller, last in each round, read with kafkajs's decoder
 // already optimised by the readers before it), which made their order part of the figures.
 // Each reader first reads `warmUp` messages with a group of its own, untimed, so that what is
-// timed is the steady state a long-running consumer lives in rather than the compiler's first
-// seconds (a 1M-message read lasts 2 to 4 s here, and the warm-up would be a tenth of it).
+// timed is the steady state a long-running consumer lives in, not the compiler's first second
+// (a 1M-message read lasts 2 to 4 s here, so warming up would otherwise be a large part of it).
 import { fork } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'

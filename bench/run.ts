@@ -1,6 +1,6 @@
 // `npm run bench` (-- --quick, or `npm run bench --quick`): every benchmark in one run on one
 // broker, written to bench/results/<date>.json with a Markdown table and an SVG chart beside it.
-// The full run takes about 5 minutes here (2 cores); --quick about 1.5 with smaller volumes.
+// The full run takes about 7 minutes here (2 cores); --quick takes less, with smaller volumes.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
