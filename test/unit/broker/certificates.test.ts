@@ -44,7 +44,8 @@ it('the client key comes plain and encrypted with the passphrase, readable only 
   assert.equal(statSync(path.join(dir, ENCRYPTED_KEY)).mode & 0o777, 0o600)
   const decrypted = createPrivateKey({ key: encrypted, passphrase: 'first-passphrase' })
   assert.deepEqual(decrypted.export({ type: 'pkcs8', format: 'pem' }), plain, 'the same key')
-  assert.throws(() => createPrivateKey({ key: encrypted, passphrase: 'another' }), /bad decrypt/)
+  // Refused: OpenSSL says "bad decrypt" about 199 times in 200 ("unsupported" when the wrong key's garbage passes the padding check).
+  assert.throws(() => createPrivateKey({ key: encrypted, passphrase: 'another' }), /bad decrypt|unsupported/)
 
   makeClientPems(dir, 'store-password', 'first-passphrase')
   assert.equal(readFileSync(path.join(dir, ENCRYPTED_KEY), 'utf8'), encrypted, 'made once')
