@@ -10,6 +10,11 @@ export const rate = (messages: number, ms: number) => Math.round((messages / ms)
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
 
+/** Runs `runs` one after another, starting `round` places along, so that from round to round none always follows the same one. */
+export async function inRotation(runs: readonly (() => Promise<unknown>)[], round: number): Promise<void> {
+  for (let i = 0; i < runs.length; i++) await runs[(i + round) % runs.length]!()
+}
+
 /** The manifest lines of a bench topic: 6 partitions keyed by id, one event (`tick` unless named: names are unique in a manifest). */
 export const tickTopicYaml = (topic: string, event = 'tick') =>
   `  ${topic}:\n    partitions: 6\n    key: id\n    events:\n      ${event}: { id: string, seq: integer, pad: string }\n`

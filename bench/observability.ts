@@ -3,7 +3,7 @@
 // an OpenTelemetry tracing SDK registered (BatchSpanProcessor, AsyncLocalStorage context, W3C
 // propagation, an exporter that drops what it gets), each from the start with a fresh group in a
 // process of its own, the order rotated from round to round; medians of the rounds.
-import { median } from './data.js'
+import { inRotation, median } from './data.js'
 import { emptyHandlerApp, pollerRun } from './throughput.js'
 
 export interface ObservabilityFigure {
@@ -34,17 +34,18 @@ export async function benchObservability(
     const metrics: number[] = []
     const observed: number[] = []
     for (let round = 0; round < rounds; round++) {
-      const runs = [
-        async () => plain.push((await pollerRun(app, groups[round * 3]!, count, { reporting: false })).rate),
-        async () => metrics.push((await pollerRun(app, groups[round * 3 + 2]!, count, { metricsPort: 0, reporting: false })).rate),
-        async () => {
-          const run = await pollerRun(app, groups[round * 3 + 1]!, count, { metricsPort: 0, reporting: false }, true)
-          observed.push(run.rate)
-          spans += run.spans
-        },
-      ]
-      // Each round starts one run further along, so that none always follows the same one.
-      for (let i = 0; i < runs.length; i++) await runs[(i + round) % runs.length]!()
+      await inRotation(
+        [
+          async () => plain.push((await pollerRun(app, groups[round * 3]!, count, { reporting: false })).rate),
+          async () => metrics.push((await pollerRun(app, groups[round * 3 + 2]!, count, { metricsPort: 0, reporting: false })).rate),
+          async () => {
+            const run = await pollerRun(app, groups[round * 3 + 1]!, count, { metricsPort: 0, reporting: false }, true)
+            observed.push(run.rate)
+            spans += run.spans
+          },
+        ],
+        round,
+      )
     }
     const [plainRate, metricsRate, observedRate] = [median(plain), median(metrics), median(observed)]
     return {

@@ -3,7 +3,7 @@
 // start, on each change and every web.reportIntervalMs, an error record per failure), which of
 // them goes first alternating by round, each from the start with a fresh group in a process of
 // its own; medians of the rounds.
-import { median } from './data.js'
+import { inRotation, median } from './data.js'
 import { emptyHandlerApp, pollerRun } from './throughput.js'
 
 export interface ReportingFigure {
@@ -35,8 +35,7 @@ export async function benchReporting(
     for (let round = 0; round < rounds; round++) {
       const runOff = async () => off.push((await pollerRun(app, groups[round * 2]!, count, { reporting: false })).rate)
       const runOn = async () => on.push((await pollerRun(app, groups[round * 2 + 1]!, count, { reporting: true })).rate)
-      // Off first in even rounds, on first in odd ones.
-      for (const run of round % 2 === 0 ? [runOff, runOn] : [runOn, runOff]) await run()
+      await inRotation([runOff, runOn], round)
     }
     const [offRate, onRate] = [median(off), median(on)]
     return {

@@ -14,7 +14,7 @@ import path from 'node:path'
 import type { ServerOptions } from '../src/server/server.js'
 import { createTestApp, type TestApp } from '../test/helpers/app.js'
 import { uniqueName } from '../test/helpers/kafka.js'
-import { median, rate, tickTopicYaml } from './data.js'
+import { inRotation, median, rate, tickTopicYaml } from './data.js'
 import { runReader } from './reader.js'
 
 export interface ThroughputFigure {
@@ -101,27 +101,28 @@ export async function benchThroughput(
     }
     let pollerBatches = 0
     const warmUp = warmUpOf(count)
-    const readers: [keyof typeof figures, () => Promise<number>][] = [
-      ['bare', async () => (await runReader({ kind: 'bare', topic, count, warmUp })).rate],
-      ['bareParse', async () => (await runReader({ kind: 'bare-parse', topic, count, warmUp })).rate],
-      ['bareParseDecoding', async () => (await runReader({ kind: 'bare-parse-decoding', topic, count, warmUp })).rate],
-      ['platformatic', async () => (await runReader({ kind: 'platformatic', topic, count, warmUp })).rate],
-      ['platformaticParse', async () => (await runReader({ kind: 'platformatic-parse', topic, count, warmUp })).rate],
-    ]
+    const readers = (
+      [
+        ['bare', 'bare'],
+        ['bareParse', 'bare-parse'],
+        ['bareParseDecoding', 'bare-parse-decoding'],
+        ['platformatic', 'platformatic'],
+        ['platformaticParse', 'platformatic-parse'],
+      ] as const
+    ).map(
+      ([name, kind]) =>
+        async () =>
+          figures[name].push((await runReader({ kind, topic, count, warmUp })).rate),
+    )
     for (const [round, group] of groups.entries()) {
       const ceiling = kcat(topic, count)
       if (ceiling !== undefined) figures.kcat.push(ceiling)
       const poller = async () => {
         const run = await pollerRun(app, group, count)
         pollerBatches = run.batches
-        return run.rate
+        figures.poller.push(run.rate)
       }
-      // Each round starts one reader further along, so that none always follows the same one.
-      const order = [...readers, ['poller', poller] as const]
-      for (let i = 0; i < order.length; i++) {
-        const [name, read] = order[(i + round) % order.length]!
-        figures[name].push(await read())
-      }
+      await inRotation([...readers, poller], round)
     }
     const kcatRate = figures.kcat.length > 0 ? median(figures.kcat) : undefined
     const [bareRate, bareParseRate, pollerRate] = [median(figures.bare), median(figures.bareParse), median(figures.poller)]
