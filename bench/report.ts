@@ -10,6 +10,9 @@ const n = (value: number | undefined) => (value === undefined ? 'n/a' : value.to
 const spread = (rounds: number[] | undefined) =>
   rounds && rounds.length > 1 ? ` (${n(Math.min(...rounds))}–${n(Math.max(...rounds))})` : ''
 
+/** A reader's CPU time per message as a table cell (n/a for kcat, whose time is not measured, and for older results). */
+const cpuCell = (ns: number | undefined) => (ns === undefined ? 'n/a' : `${n(ns)} ns`)
+
 export function markdownReport(r: BenchResults): string {
   const t = r.throughput
   const lines = [
@@ -26,23 +29,29 @@ export function markdownReport(r: BenchResults): string {
           `Each reader runs alone in a fresh Node process, timed after an untimed warm-up read of ${n(t.warmUp)} messages with a group of its own (kcat: start-up included, no warm-up); in brackets, the slowest and the fastest round.`,
           '',
         ]),
-    '| reader | messages/s | against bare kafkajs |',
-    '| --- | --- | --- |',
-    `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)}${spread(t.samples?.kcat)} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} |`,
-    `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)}${spread(t.samples?.bare)} | 1.00 |`,
-    `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)}${spread(t.samples?.bareParse)} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+    ...(t.cpuNs === undefined
+      ? []
+      : [
+          "CPU per message: the reader process's CPU time (user + system) over its timed read, divided by the messages read, median of the rounds; it leaves out the time spent waiting for the broker, so it moves less from round to round than the rate does.",
+          '',
+        ]),
+    '| reader | messages/s | against bare kafkajs | CPU per message |',
+    '| --- | --- | --- | --- |',
+    `| kcat (librdkafka), the ceiling | ${n(t.kcatMsgPerSec)}${spread(t.samples?.kcat)} | ${t.bareToCeiling === undefined ? 'n/a' : (1 / t.bareToCeiling).toFixed(2)} | n/a |`,
+    `| bare kafkajs eachBatch, doing nothing | ${n(t.bareMsgPerSec)}${spread(t.samples?.bare)} | 1.00 | ${cpuCell(t.cpuNs?.bare)} |`,
+    `| bare kafkajs eachBatch, JSON.parse of each value | ${n(t.bareParseMsgPerSec)}${spread(t.samples?.bareParse)} | ${(t.bareParseMsgPerSec / t.bareMsgPerSec).toFixed(2)} | ${cpuCell(t.cpuNs?.bareParse)} |`,
     ...(t.bareParseDecodingMsgPerSec === undefined
       ? []
       : [
-          `| the same, on kafkajs with the poller's record decoding (reference) | ${n(t.bareParseDecodingMsgPerSec)}${spread(t.samples?.bareParseDecoding)} | ${(t.bareParseDecodingMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
+          `| the same, on kafkajs with the poller's record decoding (reference) | ${n(t.bareParseDecodingMsgPerSec)}${spread(t.samples?.bareParseDecoding)} | ${(t.bareParseDecodingMsgPerSec / t.bareMsgPerSec).toFixed(2)} | ${cpuCell(t.cpuNs?.bareParseDecoding)} |`,
         ]),
     ...(t.platformaticMsgPerSec === undefined
       ? []
       : [
-          `| @platformatic/kafka consumer stream, doing nothing (reference) | ${n(t.platformaticMsgPerSec)}${spread(t.samples?.platformatic)} | ${(t.platformaticMsgPerSec / t.bareMsgPerSec).toFixed(2)} |`,
-          `| @platformatic/kafka consumer stream, JSON.parse of each value (reference) | ${n(t.platformaticParseMsgPerSec)}${spread(t.samples?.platformaticParse)} | ${(t.platformaticParseMsgPerSec! / t.bareMsgPerSec).toFixed(2)} |`,
+          `| @platformatic/kafka consumer stream, doing nothing (reference) | ${n(t.platformaticMsgPerSec)}${spread(t.samples?.platformatic)} | ${(t.platformaticMsgPerSec / t.bareMsgPerSec).toFixed(2)} | ${cpuCell(t.cpuNs?.platformatic)} |`,
+          `| @platformatic/kafka consumer stream, JSON.parse of each value (reference) | ${n(t.platformaticParseMsgPerSec)}${spread(t.samples?.platformaticParse)} | ${(t.platformaticParseMsgPerSec! / t.bareMsgPerSec).toFixed(2)} | ${cpuCell(t.cpuNs?.platformaticParse)} |`,
         ]),
-    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)}${spread(t.samples?.poller)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer${t.ratioToParsingSameDecoding === undefined ? '' : `, ${t.ratioToParsingSameDecoding.toFixed(2)} of it with the same record decoding`}) |`,
+    `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)}${spread(t.samples?.poller)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer${t.ratioToParsingSameDecoding === undefined ? '' : `, ${t.ratioToParsingSameDecoding.toFixed(2)} of it with the same record decoding`}) | ${cpuCell(t.cpuNs?.poller)} |`,
     '',
     `## Producer throughput: ${n(r.producer.messages)} messages, windows of ${n(r.producer.window)}, idempotent, acks -1, median of ${r.producer.rounds} rounds`,
     '',

@@ -46,6 +46,8 @@ export interface ThroughputFigure {
   pollerBatches: number
   /** Every round's figure per reader, msg/s (absent in results written before it was kept). */
   samples?: Record<string, number[]>
+  /** Median CPU time of each JavaScript reader's process per message of its timed read, ns (absent in results written before it). */
+  cpuNs?: Record<string, number>
 }
 
 /** kcat reading the whole topic from the start, values to /dev/null; the time includes its start-up. */
@@ -99,6 +101,12 @@ export async function benchThroughput(
       platformaticParse: [] as number[],
       poller: [] as number[],
     }
+    // CPU ns per message of each JavaScript reader's rounds (kcat's time is not measured).
+    const cpu = Object.fromEntries(
+      Object.keys(figures)
+        .filter((name) => name !== 'kcat')
+        .map((name) => [name, [] as number[]]),
+    )
     let pollerBatches = 0
     const warmUp = warmUpOf(count)
     const readers = (
@@ -109,11 +117,11 @@ export async function benchThroughput(
         ['platformatic', 'platformatic'],
         ['platformaticParse', 'platformatic-parse'],
       ] as const
-    ).map(
-      ([name, kind]) =>
-        async () =>
-          figures[name].push((await runReader({ kind, topic, count, warmUp })).rate),
-    )
+    ).map(([name, kind]) => async () => {
+      const result = await runReader({ kind, topic, count, warmUp })
+      figures[name].push(result.rate)
+      cpu[name]!.push(result.cpuNs)
+    })
     for (const [round, group] of groups.entries()) {
       const ceiling = kcat(topic, count)
       if (ceiling !== undefined) figures.kcat.push(ceiling)
@@ -121,6 +129,7 @@ export async function benchThroughput(
         const run = await pollerRun(app, group, count)
         pollerBatches = run.batches
         figures.poller.push(run.rate)
+        cpu.poller!.push(run.cpuNs)
       }
       await inRotation([...readers, poller], round)
     }
@@ -146,6 +155,7 @@ export async function benchThroughput(
       bareToCeiling: kcatRate === undefined ? undefined : Number((bareRate / kcatRate).toFixed(2)),
       pollerBatches,
       samples: figures,
+      cpuNs: Object.fromEntries(Object.entries(cpu).map(([name, values]) => [name, median(values)])),
     }
   } finally {
     await app.remove()
@@ -197,7 +207,7 @@ export async function pollerRun(
   count: number,
   options: Omit<Partial<ServerOptions>, 'manifest' | 'monitor'> = {},
   tracing = false,
-): Promise<{ rate: number; batches: number; spans: number }> {
+): Promise<{ rate: number; batches: number; spans: number; cpuNs: number }> {
   const result = await runReader({
     kind: 'poller',
     topic: '',
@@ -209,7 +219,7 @@ export async function pollerRun(
     options,
     tracing,
   })
-  return { rate: result.rate, batches: result.batches ?? 0, spans: result.spans ?? 0 }
+  return { rate: result.rate, batches: result.batches ?? 0, spans: result.spans ?? 0, cpuNs: result.cpuNs }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, logLevel } from '../kafka/kafkajs.js'
 import { fixRequestQueue } from '../kafka/request-queue-fix.js'
 import { retry } from '../retry/backoff.js'
 

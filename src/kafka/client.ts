@@ -1,13 +1,9 @@
-import { Kafka, type KafkaConfig, type logCreator, logLevel } from 'kafkajs'
+import type { KafkaConfig, logCreator } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
 import type { Monitor } from '../instrumentation/monitor.js'
 import type { AppConfig } from '../manifest/types.js'
-import { speedUpRecordDecoding } from './record-decoding.js'
-import { fixRequestQueue } from './request-queue-fix.js'
+import { Kafka, logLevel } from './kafkajs.js'
 import { saslOptions, tlsOptions } from './security.js'
-
-fixRequestQueue()
-speedUpRecordDecoding()
 
 /**
  * A kafkajs client for the app's brokers, TLS and SASL settings. With a monitor, kafkajs's

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib'
-import { Partitioners, type PartitionMetadata } from 'kafkajs'
+import type { PartitionMetadata } from 'kafkajs'
+import { Partitioners } from '../kafka/kafkajs.js'
 
 /**
  * How a record's key picks its partition. `murmur2`: the Java client's and kafkajs's default.

@@ -1,6 +1,7 @@
-import { type Admin, Partitioners, type Producer } from 'kafkajs'
+import type { Admin, Producer } from 'kafkajs'
 import type { Monitor } from '../instrumentation/monitor.js'
 import { createKafka } from '../kafka/client.js'
+import { Partitioners } from '../kafka/kafkajs.js'
 import type { AppConfig } from '../manifest/types.js'
 import type { PartitionerName } from './partitioners.js'
 import { type BatchSender, OrderedSender } from './sender.js'

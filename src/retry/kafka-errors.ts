@@ -1,4 +1,5 @@
-import kafkajs, { type KafkaJSError } from 'kafkajs'
+import type { KafkaJSError } from 'kafkajs'
+import kafkajs from '../kafka/kafkajs.js'
 
 // kafkajs is CommonJS and spreads its error classes into its exports, which Node cannot see as named exports.
 const { KafkaJSBrokerNotFound, KafkaJSConnectionError, KafkaJSGroupCoordinatorNotFound } = kafkajs

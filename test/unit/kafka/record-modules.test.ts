@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { randomBytes, randomInt } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { describe, it } from 'node:test'
+import { type BatchContext, fasterBatch, fasterRecordDecoder, type RecordDecoderFunction } from '../../../src/kafka/record-decoding.js'
+
+// kafkajs's own modules, loaded as they are: nothing here replaces them, so each result of the
+// faster record decoder and batch is compared with what kafkajs itself gives for the same bytes.
+const require = createRequire(import.meta.url)
+const originalDecoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js') as RecordDecoderFunction
+const readHeader = require('kafkajs/src/protocol/recordBatch/header/v0/decoder.js')
+const OriginalBatch = require('kafkajs/src/consumer/batch.js') as new (
+  topic: string,
+  fetchedOffset: string,
+  data: object,
+) => Record<string, unknown>
+const filterAborted = require('kafkajs/src/consumer/filterAbortedMessages.js')
+const Long = require('kafkajs/src/utils/long.js')
+const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { readVarIntBytes(): Buffer }
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (options: object) => { buffer: Buffer }
+
+interface RecordSpec {
+  offsetDelta: number
+  timestampDelta: number | bigint
+  key: Buffer | null
+  value: Buffer | null
+  headers?: Record<string, Buffer | Buffer[]>
+}
+
+/** The record's bytes as a record batch holds them, without the length in front (what the record decoder reads). */
+const recordBytes = (spec: RecordSpec) => new Decoder(Record(spec).buffer).readVarIntBytes()
+
+/** Both decoders on the same bytes: the faster one's record and kafkajs's, and the bytes each read. */
+function both(decode: RecordDecoderFunction, bytes: Buffer, context: BatchContext) {
+  const mine = new Decoder(bytes) as unknown as Parameters<RecordDecoderFunction>[0]
+  const theirs = new Decoder(bytes) as unknown as Parameters<RecordDecoderFunction>[0]
+  return { faster: decode(mine, context), kafkajs: originalDecoder(theirs, context), read: [mine.offset, theirs.offset] }
+}
+
+const context = (firstOffset: string, firstTimestamp: string, extra: Partial<BatchContext> = {}): BatchContext => ({
+  firstOffset,
+  firstTimestamp,
+  magicByte: 2,
+  isControlBatch: false,
+  timestampType: 0,
+  maxTimestamp: '1733400009999',
+  ...extra,
+})
+
+describe('the faster record decoder', () => {
+  it('gives what kafkajs gives, field for field, for keys, values, headers and deltas of every kind', () => {
+    const decode = fasterRecordDecoder(originalDecoder, readHeader)
+    const headerSets: (Record<string, Buffer | Buffer[]> | undefined)[] = [
+      undefined,
+      { event_name: Buffer.from('user_created') },
+      { a: [Buffer.from('1'), Buffer.from('2'), Buffer.from('3')], b: Buffer.from('x') },
+      // Names kafkajs reads through the object's prototype, or that assignment would treat specially.
+      Object.defineProperty({ toString: Buffer.from('t'), 7: Buffer.from('n') }, '__proto__', {
+        value: Buffer.from('p'),
+        enumerable: true,
+      }),
+    ]
+    const deltas = [0, 1, -1, 63, 64, 5_000, -5_000, 2 ** 40, -(2 ** 40), 2 ** 48 - 1, 2 ** 50, 2n ** 62n]
+    const contexts = [
+      context('0', '1733400000000'),
+      context('1234567', '-1'),
+      context('9007199254740000', '1733400000000'),
+      context('9223372036854775000', '1733400000000'),
+      context('42', '9007199254740990'),
+      context('42', '1733400000000', { timestampType: 1 }),
+      context('42', '1733400000000', { isControlBatch: true }),
+    ]
+    let cases = 0
+    for (const batch of contexts)
+      for (const timestampDelta of deltas)
+        for (const headers of headerSets)
+          for (const [key, value] of [
+            [Buffer.from('k1'), Buffer.from('{"event_name":"tick"}')],
+            [null, null],
+          ] as const) {
+            const offsetDelta = cases % 3 === 0 ? 0 : cases % 3 === 1 ? 17 : 2_000_000
+            const bytes = recordBytes({ offsetDelta, timestampDelta, key, value, headers })
+            // Record attributes are unused today, but read as kafkajs reads them (a signed byte).
+            if (cases % 2 === 1) bytes[0] = 0xfe
+            const result = both(decode, bytes, batch)
+            assert.deepStrictEqual(
+              result.faster,
+              result.kafkajs,
+              `context ${JSON.stringify(batch)}, delta ${timestampDelta}, headers ${headers && Object.keys(headers)}`,
+            )
+            assert.equal(result.read[0], result.read[1])
+            cases++
+          }
+    assert.equal(cases, contexts.length * deltas.length * headerSets.length * 2)
+  })
+
+  it('gives what kafkajs gives for random records, the batch context changing and coming back', () => {
+    const decode = fasterRecordDecoder(originalDecoder, readHeader)
+    const contexts = [context('100', '1733400000000'), context('100', '1733400000500'), context('5000000000', '1733400000000')]
+    for (let i = 0; i < 2_000; i++) {
+      // Several records of a batch in a row, then another batch: timestamps of one batch must never be reused for the next.
+      const batch = contexts[Math.floor(i / 7) % contexts.length]!
+      const spec: RecordSpec = {
+        offsetDelta: randomInt(0, 100_000),
+        timestampDelta: randomInt(0, 4) === 0 ? randomInt(-100, 100) : randomInt(0, 70),
+        key: randomInt(0, 5) === 0 ? null : randomBytes(randomInt(0, 40)),
+        value: randomInt(0, 9) === 0 ? null : randomBytes(randomInt(0, 300)),
+        headers: randomInt(0, 3) === 0 ? { h: randomBytes(4), [`x${randomInt(0, 3)}`]: [randomBytes(2), randomBytes(3)] } : {},
+      }
+      const result = both(decode, recordBytes(spec), batch)
+      assert.deepStrictEqual(result.faster, result.kafkajs, `record ${i}`)
+    }
+  })
+
+  it("hands a record it cannot do in numbers to kafkajs's decoder whole", () => {
+    const calls: number[] = []
+    const counting: RecordDecoderFunction = (decoder, batchContext) => {
+      calls.push(decoder.offset)
+      return originalDecoder(decoder, batchContext)
+    }
+    const decode = fasterRecordDecoder(counting, readHeader)
+    const plain = { offsetDelta: 1, key: null, value: Buffer.from('v') }
+    both(decode, recordBytes({ ...plain, timestampDelta: 5 }), context('1', '1733400000000'))
+    assert.deepEqual(calls, [], 'an ordinary record needs no help')
+    for (const [delta, batch] of [
+      [2n ** 62n, context('1', '1733400000000')],
+      [5, context('9223372036854775000', '1733400000000')],
+      [5, context('1', '9007199254740991')],
+    ] as const) {
+      calls.length = 0
+      const result = both(decode, recordBytes({ ...plain, timestampDelta: delta }), batch)
+      assert.deepStrictEqual(result.faster, result.kafkajs)
+      assert.deepEqual(calls, [0], `delta ${delta}, ${JSON.stringify(batch)}: from the record's first byte`)
+    }
+  })
+})
+
+describe('the faster fetch batch', () => {
+  const Batch = fasterBatch(OriginalBatch as unknown as { prototype: object }, filterAborted, Long) as unknown as typeof OriginalBatch
+  const message = (offset: string, extra: object = {}) => ({
+    offset,
+    key: null,
+    value: Buffer.from('v'),
+    timestamp: '1733400000000',
+    headers: {},
+    isControlRecord: false,
+    batchContext: { producerId: '7', inTransaction: false },
+    ...extra,
+  })
+
+  it('keeps and drops the messages kafkajs keeps and drops, and answers its methods the same', () => {
+    const partitions = [
+      // A compressed batch that began before the fetched offset.
+      { fetched: '10', offsets: ['8', '9', '10', '11', '12'] },
+      { fetched: '0', offsets: ['0', '1'] },
+      { fetched: '5', offsets: [] },
+      { fetched: '100', offsets: ['98', '99'] },
+      // Past 2^53, where numbers are not exact: kafkajs's own comparison decides.
+      { fetched: '9007199254740993', offsets: ['9007199254740992', '9007199254740993', '9007199254740994'] },
+      { fetched: '9007199254740990', offsets: ['9007199254740989', '9007199254740990', '9007199254740995'] },
+    ]
+    for (const { fetched, offsets } of partitions) {
+      const data = {
+        partition: 3,
+        highWatermark: '9007199254740999',
+        messages: offsets.map((offset, i) => message(offset, i === offsets.length - 1 ? { isControlRecord: true } : {})),
+      }
+      const faster = new Batch('t', fetched, data)
+      const kafkajs = new OriginalBatch('t', fetched, data)
+      assert.deepStrictEqual({ ...faster }, { ...kafkajs }, `fetched ${fetched}`)
+      assert.ok(faster instanceof OriginalBatch)
+      for (const method of [
+        'isEmpty',
+        'isEmptyIncludingFiltered',
+        'isEmptyDueToFiltering',
+        'isEmptyControlRecord',
+        'firstOffset',
+        'lastOffset',
+        'offsetLag',
+        'offsetLagLow',
+      ])
+        assert.deepEqual((faster[method] as () => unknown)(), (kafkajs[method] as () => unknown)(), `${method} at ${fetched}`)
+    }
+  })
+
+  it('drops the records of aborted transactions as kafkajs does', () => {
+    const inTransaction = { producerId: '7', inTransaction: true }
+    const data = {
+      partition: 0,
+      highWatermark: '20',
+      abortedTransactions: [{ producerId: '7', firstOffset: '3' }],
+      messages: [
+        message('1'),
+        message('3', { batchContext: inTransaction }),
+        message('4', { batchContext: inTransaction }),
+        message('5', { batchContext: inTransaction, key: Buffer.from([0, 0, 0, 0]), isControlRecord: true }),
+        message('6'),
+      ],
+    }
+    const faster = new Batch('t', '0', data)
+    assert.deepStrictEqual({ ...faster }, { ...new OriginalBatch('t', '0', data) })
+    assert.deepEqual(
+      (faster.messages as { offset: string }[]).map((m) => m.offset),
+      ['1', '6'],
+    )
+  })
+})
+
+describe("kafkajs's record modules in a process", () => {
+  const run = (code: string) => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=karafka-ts-source', '--input-type=module', '-e', code], {
+      encoding: 'utf8',
+    })
+    assert.equal(result.status, 0, result.stderr)
+    return result.stdout.trim()
+  }
+
+  it("are replaced when karafka-ts's kafkajs loads first, so that its consumers use them", () => {
+    const out = run(`
+      import { Kafka } from './src/kafka/kafkajs.ts'
+      import { fasterRecordModulesInUse, useFasterRecordModules } from './src/kafka/record-decoding.ts'
+      import { createRequire } from 'node:module'
+      const require = createRequire(import.meta.url)
+      new Kafka({ brokers: ['127.0.0.1:1'] }).consumer({ groupId: 'g' })
+      const decoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js')
+      console.log(typeof Kafka, fasterRecordModulesInUse(), decoder.name, useFasterRecordModules())
+    `)
+    assert.equal(out, 'function true decodeRecord already')
+  })
+
+  it('are left alone when kafkajs loaded first, and the process still runs on kafkajs as it is', () => {
+    const out = run(`
+      import { createRequire } from 'node:module'
+      const require = createRequire(import.meta.url)
+      require('kafkajs')
+      const { fasterRecordModulesInUse, useFasterRecordModules } = await import('./src/kafka/record-decoding.ts')
+      console.log(useFasterRecordModules(), fasterRecordModulesInUse())
+    `)
+    assert.equal(out, 'too late false')
+  })
+})
