@@ -1,7 +1,7 @@
 // `npm run bench` (-- --quick, or `npm run bench --quick`): every benchmark in one run on one
 // broker, written to bench/results/<date>.json with a Markdown table and an SVG chart beside it.
 // The full run takes about 7 minutes here (2 cores); --quick takes less, with smaller volumes.
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -142,7 +142,10 @@ try {
   }
   const dir = fileURLToPath(new URL('./results/', import.meta.url))
   mkdirSync(dir, { recursive: true })
-  const stem = path.join(dir, quick ? `${date}-quick` : date)
+  // A second full run on one day is kept beside the first (<date>-2, -3, ...): the README cites runs by name. Quick runs replace each other.
+  const name = quick ? `${date}-quick` : date
+  let stem = path.join(dir, name)
+  for (let n = 2; !quick && existsSync(`${stem}.json`); n++) stem = path.join(dir, `${name}-${n}`)
   writeFileSync(`${stem}.json`, `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync(`${stem}.md`, markdownReport(results))
   writeFileSync(`${stem}.svg`, svgChart(results))

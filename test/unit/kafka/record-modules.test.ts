@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import path from 'node:path'
 import { describe, it } from 'node:test'
 import { type BatchContext, fasterBatch, fasterRecordDecoder, type RecordDecoderFunction } from '../../../src/kafka/record-decoding.js'
 
@@ -238,5 +240,19 @@ describe("kafkajs's record modules in a process", () => {
       console.log(useFasterRecordModules(), fasterRecordModulesInUse())
     `)
     assert.equal(out, 'too late false')
+  })
+})
+
+describe("karafka-ts's modules", () => {
+  it("take kafkajs's values only from src/kafka/kafkajs.ts, which applies the speed-ups first (types may come from kafkajs)", () => {
+    const root = new URL('../../../src/', import.meta.url)
+    const direct: string[] = []
+    for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file === path.join('kafka', 'kafkajs.ts')) continue
+      const text = readFileSync(new URL(file, root), 'utf8')
+      for (const statement of text.match(/^(?:import|export)\b(?:(?!\n(?:import|export)\b)[\s\S])*?from 'kafkajs'/gm) ?? [])
+        if (!/^import type\b/.test(statement)) direct.push(`${file}: ${statement.replace(/\s+/g, ' ')}`)
+    }
+    assert.deepEqual(direct, [])
   })
 })
