@@ -1,8 +1,5 @@
 import { Kafka, logLevel } from '../kafka/kafkajs.js'
-import { fixRequestQueue } from '../kafka/request-queue-fix.js'
 import { retry } from '../retry/backoff.js'
-
-fixRequestQueue()
 
 /**
  * Resolves true once the broker at `address` answers a metadata request, false when

@@ -127,8 +127,9 @@ const KEPT_STAMPS = 64
  * while every figure is an exact integer (below 2^53), and keeps the text of each timestamp
  * delta it printed for the batch (records produced together share a handful). A record it
  * cannot do this way (a base or a sum past 2^53, a timestamp delta longer than 7 bytes) goes
- * to `original` whole, as do its headers' decoding rules; the result is the same object field
- * for field, which the unit tests check against kafkajs's own decoder.
+ * to `original` whole. Headers are read with kafkajs's own header decoder (`readHeader`) and
+ * gathered by its rules; the result is the same object field for field, which the unit tests
+ * check against kafkajs's own decoder.
  */
 export function fasterRecordDecoder(
   original: RecordDecoderFunction,
