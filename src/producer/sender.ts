@@ -1,5 +1,6 @@
 import type { Admin, Message as KafkaMessage, PartitionMetadata, Producer, RecordMetadata } from 'kafkajs'
 import { KarafkaError } from '../errors/index.js'
+import { retry } from '../retry/backoff.js'
 import { isKafkaUnreachable } from '../retry/kafka-errors.js'
 import { createPartitioners, type PartitionerName } from './partitioners.js'
 
@@ -144,7 +145,12 @@ export class OrderedSender implements RecordSender {
   private async partitionCount(topic: string): Promise<number> {
     let count: number
     try {
-      const metadata = await (await this.admin()).fetchTopicMetadata({ topics: [topic] })
+      // A topic created a moment ago (by topics migrate) may not be in this broker's metadata yet: asked again for about 1.5 s.
+      const metadata = await retry(async () => (await this.admin()).fetchTopicMetadata({ topics: [topic] }), {
+        tries: 5,
+        policy: { initialMs: 100, maxMs: 800, jitter: 0 },
+        isRetriable: (error) => NEW_TOPIC_ERRORS.has((error as { type?: string }).type ?? ''),
+      })
       count = metadata.topics[0]?.partitions.length ?? 0
       if (count === 0) throw new KarafkaError('PRODUCE_FAILED', 'the topic has no partitions', { topic })
     } catch (cause) {
@@ -184,3 +190,6 @@ function settle(byTopic: Map<string, { pending: Pending; message: { partition: n
     }
   }
 }
+
+/** What a broker answers for a topic whose creation it has not caught up with yet. */
+const NEW_TOPIC_ERRORS = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'])
