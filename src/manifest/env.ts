@@ -73,6 +73,51 @@ export function expandValue(value: unknown, env: NodeJS.ProcessEnv, onUnset: (na
   return value
 }
 
+/**
+ * {@link expandVariables} for a manifest read as plain values, without its scalars' styles
+ * (quick-parse.ts). A value that is exactly one reference takes its value's type when it is
+ * written unquoted; whether it is, the manifest's `text` tells: every place the reference is
+ * written must agree (all quoted, or none). Returns undefined when they do not, or when a
+ * variable is unset: the caller reads the manifest in full, which places each unset variable.
+ */
+export function expandPlainValue(value: unknown, env: NodeJS.ProcessEnv, text: string): { value: unknown; secrets: string[] } | undefined {
+  const secrets: string[] = []
+  let unsure = false
+  const expand = (item: unknown): unknown => {
+    if (typeof item === 'string') {
+      if (!item.includes('${')) return item
+      const expanded = expandText(
+        item,
+        env,
+        () => (unsure = true),
+        (secret) => secrets.push(secret),
+      )
+      if (!isSingleReference(item)) return expanded
+      const plain = writtenPlain(text, item)
+      if (plain === undefined) unsure = true
+      return plain ? retype(expanded) : expanded
+    }
+    if (Array.isArray(item)) return item.map(expand)
+    if (typeof item === 'object' && item !== null)
+      return Object.fromEntries(Object.entries(item).map(([key, entry]) => [key, expand(entry)]))
+    return item
+  }
+  const expanded = expand(value)
+  return unsure ? undefined : { value: expanded, secrets }
+}
+
+/** Whether `reference` is written unquoted everywhere in `text` (true), quoted everywhere (false), or both or nowhere (undefined). */
+function writtenPlain(text: string, reference: string): boolean | undefined {
+  let plain = false
+  let quoted = false
+  for (let at = text.indexOf(reference); at !== -1; at = text.indexOf(reference, at + 1)) {
+    const before = text[at - 1]
+    if (before === '"' || before === "'") quoted = true
+    else plain = true
+  }
+  return plain === quoted ? undefined : plain
+}
+
 function isSingleReference(text: string): boolean {
   const matches = [...text.matchAll(REFERENCE)]
   return matches.length === 1 && matches[0]?.[0] === text && matches[0][1] === ''

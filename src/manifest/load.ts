@@ -5,13 +5,14 @@ import { ManifestError, type ManifestIssue } from '../errors/index.js'
 import { KarafkaError } from '../errors/karafka-error.js'
 import { appSecrets } from '../kafka/security.js'
 import { allowedKeysAt } from './allowed-keys.js'
-import { expandVariables } from './env.js'
+import { expandPlainValue, expandVariables } from './env.js'
 import { formatPath, fromRuleIssues, fromZodIssues } from './issues.js'
+import { quickParse } from './quick-parse.js'
 import { redact } from './redact.js'
 import { resolveManifest } from './resolve.js'
 import { checkRules } from './rules/index.js'
 import { manifestSchema } from './schema.js'
-import { parseSource } from './source.js'
+import { type ManifestSource, parseSource } from './source.js'
 import type { Manifest } from './types.js'
 
 export interface LoadOptions {
@@ -46,6 +47,36 @@ export function loadManifest(file: string, options: LoadOptions = {}): Manifest 
 
 /** Checks and resolves manifest text; `shown` is the file name used in messages. */
 export function parseManifest(text: string, shown: string, absolute: string, env: NodeJS.ProcessEnv): Manifest {
+  return quickManifest(text, shown, absolute, env) ?? fullManifest(text, shown, absolute, env)
+}
+
+/**
+ * A manifest read quickly (quick-parse.ts) that passes every check, or undefined: the full
+ * reading then finds the same problems and places each. The full reading of a manifest that
+ * passed waits until something asks where a field is written (`locate`).
+ */
+function quickManifest(text: string, shown: string, absolute: string, env: NodeJS.ProcessEnv): Manifest | undefined {
+  const read = quickParse(text)
+  if (read === null || typeof read !== 'object' || Array.isArray(read)) return undefined
+  const expanded = expandPlainValue(read, env, text)
+  if (!expanded) return undefined
+  const raw = expanded.value
+  const parsed = manifestSchema.safeParse(raw)
+  if (!parsed.success || checkRules(raw, path.dirname(absolute)).length > 0) return undefined
+  let source: ManifestSource | undefined
+  const app = (read as { app?: unknown }).app
+  return resolveManifest(parsed.data, {
+    file: absolute,
+    secrets: expanded.secrets,
+    appTemplate: app === undefined ? undefined : structuredClone(app),
+    locate: (at, where) => {
+      source ??= parseSource(shown, text)
+      return source.locate(at, where)
+    },
+  })
+}
+
+function fullManifest(text: string, shown: string, absolute: string, env: NodeJS.ProcessEnv): Manifest {
   const source = parseSource(shown, text)
   const syntax = source.doc.errors[0]
   if (syntax) {
