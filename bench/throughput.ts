@@ -44,6 +44,8 @@ export interface ThroughputFigure {
   /** bare / kcat */
   bareToCeiling: number | undefined
   pollerBatches: number
+  /** Offset commits the poller made in its last timed read (absent in results written before it). */
+  pollerCommits?: number
   /** Every round's figure per reader, msg/s (absent in results written before it was kept). */
   samples?: Record<string, number[]>
   /** Median CPU time of each JavaScript reader's process per message of its timed read, ns (absent in results written before it). */
@@ -108,6 +110,7 @@ export async function benchThroughput(
         .map((name) => [name, [] as number[]]),
     )
     let pollerBatches = 0
+    let pollerCommits = 0
     const warmUp = warmUpOf(count)
     const readers = (
       [
@@ -128,6 +131,7 @@ export async function benchThroughput(
       const poller = async () => {
         const run = await pollerRun(app, group, count)
         pollerBatches = run.batches
+        pollerCommits = run.commits
         figures.poller.push(run.rate)
         cpu.poller!.push(run.cpuNs)
       }
@@ -154,6 +158,7 @@ export async function benchThroughput(
       ratioToParsingSameDecoding: Number((pollerRate / median(figures.bareParseDecoding)).toFixed(2)),
       bareToCeiling: kcatRate === undefined ? undefined : Number((bareRate / kcatRate).toFixed(2)),
       pollerBatches,
+      pollerCommits,
       samples: figures,
       cpuNs: Object.fromEntries(Object.entries(cpu).map(([name, values]) => [name, median(values)])),
     }
@@ -207,7 +212,7 @@ export async function pollerRun(
   count: number,
   options: Omit<Partial<ServerOptions>, 'manifest' | 'monitor'> = {},
   tracing = false,
-): Promise<{ rate: number; batches: number; spans: number; cpuNs: number }> {
+): Promise<{ rate: number; batches: number; commits: number; spans: number; cpuNs: number }> {
   const result = await runReader({
     kind: 'poller',
     topic: '',
@@ -219,7 +224,7 @@ export async function pollerRun(
     options,
     tracing,
   })
-  return { rate: result.rate, batches: result.batches ?? 0, spans: result.spans ?? 0, cpuNs: result.cpuNs }
+  return { rate: result.rate, batches: result.batches ?? 0, commits: result.commits ?? 0, spans: result.spans ?? 0, cpuNs: result.cpuNs }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
