@@ -61,16 +61,7 @@ export function expandText(
 
 /** Expands every string of a plain value (the app block kept in generated code), typed as {@link expandVariables} does. */
 export function expandValue(value: unknown, env: NodeJS.ProcessEnv, onUnset: (name: string) => void): unknown {
-  if (typeof value === 'string') {
-    if (!value.includes('${')) return value
-    const expanded = expandText(value, env, onUnset)
-    return isSingleReference(value) ? retype(expanded) : expanded
-  }
-  if (Array.isArray(value)) return value.map((item) => expandValue(item, env, onUnset))
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expandValue(item, env, onUnset)]))
-  }
-  return value
+  return expandStrings(value, env, { onUnset, typed: () => true })
 }
 
 /**
@@ -83,27 +74,36 @@ export function expandValue(value: unknown, env: NodeJS.ProcessEnv, onUnset: (na
 export function expandPlainValue(value: unknown, env: NodeJS.ProcessEnv, text: string): { value: unknown; secrets: string[] } | undefined {
   const secrets: string[] = []
   let unsure = false
-  const expand = (item: unknown): unknown => {
-    if (typeof item === 'string') {
-      if (!item.includes('${')) return item
-      const expanded = expandText(
-        item,
-        env,
-        () => (unsure = true),
-        (secret) => secrets.push(secret),
-      )
-      if (!isSingleReference(item)) return expanded
-      const plain = writtenPlain(text, item)
+  const expanded = expandStrings(value, env, {
+    onUnset: () => {
+      unsure = true
+    },
+    onSecret: (secret) => secrets.push(secret),
+    typed: (reference) => {
+      const plain = writtenPlain(text, reference)
       if (plain === undefined) unsure = true
-      return plain ? retype(expanded) : expanded
-    }
-    if (Array.isArray(item)) return item.map(expand)
-    if (typeof item === 'object' && item !== null)
-      return Object.fromEntries(Object.entries(item).map(([key, entry]) => [key, expand(entry)]))
-    return item
-  }
-  const expanded = expand(value)
+      return plain === true
+    },
+  })
   return unsure ? undefined : { value: expanded, secrets }
+}
+
+/** Every string in `value` expanded (keys stay as they are); a string that is exactly one reference takes its value's type when `typed` says so. */
+function expandStrings(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  options: { onUnset: (name: string) => void; onSecret?: (value: string) => void; typed: (reference: string) => boolean },
+): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value
+    const expanded = expandText(value, env, options.onUnset, options.onSecret)
+    return isSingleReference(value) && options.typed(value) ? retype(expanded) : expanded
+  }
+  if (Array.isArray(value)) return value.map((item) => expandStrings(item, env, options))
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expandStrings(item, env, options)]))
+  }
+  return value
 }
 
 /** Whether `reference` is written unquoted everywhere in `text` (true), quoted everywhere (false), or both or nowhere (undefined). */
