@@ -2,6 +2,7 @@
 // latencies, both from the results JSON. `tsx bench/report.ts results/<date>.json` rewrites
 // the .md and .svg beside a results file.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { median } from './data.js'
 import type { BenchResults } from './run.js'
 
 const n = (value: number | undefined) => (value === undefined ? 'n/a' : value.toLocaleString('en-US'))
@@ -10,8 +11,25 @@ const n = (value: number | undefined) => (value === undefined ? 'n/a' : value.to
 const spread = (rounds: number[] | undefined) =>
   rounds && rounds.length > 1 ? ` (${n(Math.min(...rounds))}–${n(Math.max(...rounds))})` : ''
 
+/** The median over rounds of one reader's rate over another's in the same round (undefined when the results kept no rounds). */
+function pairedRatio(readers: number[] | undefined, others: number[] | undefined): number | undefined {
+  if (!readers || !others || readers.length === 0 || readers.length !== others.length) return undefined
+  return median(readers.map((rate, round) => rate / others[round]!))
+}
+
 /** A reader's CPU time per message as a table cell (n/a for kcat, whose time is not measured, and for older results). */
 const cpuCell = (ns: number | undefined) => (ns === undefined ? 'n/a' : `${n(ns)} ns`)
+
+/** The poller against each reader round by round, when the results kept the rounds. */
+function pairedLines(t: BenchResults['throughput']): string[] {
+  const against = (reader: number[] | undefined) => pairedRatio(t.samples?.poller, reader)?.toFixed(2)
+  const [bare, parse, decoding] = [against(t.samples?.bare), against(t.samples?.bareParse), against(t.samples?.bareParseDecoding)]
+  if (bare === undefined || parse === undefined) return []
+  return [
+    `Round by round (the poller's rate over each reader's in the same round, median of the ${t.rounds} rounds; a slow or fast stretch of the machine moves it less than the ratio of the medians above): **${bare}** of bare kafkajs, **${parse}** of the parsing consumer${decoding === undefined ? '' : `, ${decoding} of it with the same record decoding`}.`,
+    '',
+  ]
+}
 
 export function markdownReport(r: BenchResults): string {
   const t = r.throughput
@@ -53,6 +71,7 @@ export function markdownReport(r: BenchResults): string {
         ]),
     `| karafka poller, empty handler (batch.maxSize ${t.batchMaxSize}) | ${n(t.pollerMsgPerSec)}${spread(t.samples?.poller)} | **${t.ratio.toFixed(2)}** (${t.ratioToParsing.toFixed(2)} of the parsing consumer${t.ratioToParsingSameDecoding === undefined ? '' : `, ${t.ratioToParsingSameDecoding.toFixed(2)} of it with the same record decoding`}) | ${cpuCell(t.cpuNs?.poller)} |`,
     '',
+    ...pairedLines(t),
     `## Producer throughput: ${n(r.producer.messages)} messages, windows of ${n(r.producer.window)}, idempotent, acks -1, median of ${r.producer.rounds} rounds`,
     '',
     '| writer | messages/s | ratio |',
