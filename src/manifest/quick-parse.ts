@@ -1,4 +1,4 @@
-import { load } from 'js-yaml'
+import { CORE_SCHEMA, load, realMapTag } from 'js-yaml'
 
 /**
  * The manifest's YAML as plain values by js-yaml, or undefined when this quick reading cannot
@@ -20,10 +20,32 @@ import { load } from 'js-yaml'
 export function quickParse(text: string): unknown {
   if (NEEDS_FULL_READING.test(text)) return undefined
   try {
-    return load(text, { maxAliases: 0 })
+    return plain(load(text, { schema: SCHEMA, maxAliases: 0 }))
   } catch {
     return undefined
   }
+}
+
+/** Mappings as Maps, so that their keys keep their types until {@link plain} names them. */
+const SCHEMA = CORE_SCHEMA.withTags(realMapTag)
+
+/**
+ * A value read with Maps for mappings, with objects in their place as yaml makes them: a key
+ * named by its text (`null`, `~` and an empty key as '', a number as JS prints it), a later key
+ * of the same name replacing an earlier one. A collection used as a key throws: the full
+ * reading says what is wrong with it.
+ */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain)
+  if (!(value instanceof Map)) return value
+  const object: Record<string, unknown> = {}
+  for (const [key, item] of value) {
+    if (typeof key === 'object' && key !== null) throw new Error('a collection as a key')
+    const name = key === null ? '' : String(key)
+    // An own property even when named __proto__, which assignment would not make.
+    Object.defineProperty(object, name, { value: plain(item), enumerable: true, writable: true, configurable: true })
+  }
+  return object
 }
 
 /** `<<` (merges), `!` (tags); aliases are refused by js-yaml itself (maxAliases 0). */

@@ -52,6 +52,23 @@ describe('quickParse', () => {
     }
   })
 
+  it('names mapping keys as the full reading does', () => {
+    const texts = [
+      'k: { 1: a, true: b, null: c, 1.5: e, 0x10: f, 1e3: g, .inf: h, "": i, 010: j, -0: k, x: l }\n',
+      'k: { ~: a }\n',
+      'k:\n  null: a\n  "": b\n',
+      '__proto__: { polluted: 1 }\n',
+    ]
+    for (const text of texts) {
+      const quick = quickParse(text)
+      assert.ok(quick !== undefined, text)
+      assert.deepEqual(quick, fullRead(text), text)
+    }
+    const proto = quickParse(texts[3]!) as Record<string, unknown>
+    assert.ok(Object.hasOwn(proto, '__proto__'))
+    assert.equal(Object.getPrototypeOf(proto), Object.prototype)
+  })
+
   it('reads whole manifests as the full reading does', () => {
     const bad = path.join(fixtures, 'bad')
     const texts = [
