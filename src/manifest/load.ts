@@ -6,6 +6,7 @@ import { KarafkaError } from '../errors/karafka-error.js'
 import { appSecrets } from '../kafka/security.js'
 import { allowedKeysAt } from './allowed-keys.js'
 import { expandPlainValue, expandVariables } from './env.js'
+import { isPlainObject } from './fields.js'
 import { formatPath, fromRuleIssues, fromZodIssues } from './issues.js'
 import { quickParse } from './quick-parse.js'
 import { redact } from './redact.js'
@@ -57,18 +58,18 @@ export function parseManifest(text: string, shown: string, absolute: string, env
  */
 function quickManifest(text: string, shown: string, absolute: string, env: NodeJS.ProcessEnv): Manifest | undefined {
   const read = quickParse(text)
-  if (read === null || typeof read !== 'object' || Array.isArray(read)) return undefined
+  if (!isPlainObject(read)) return undefined
   const expanded = expandPlainValue(read, env, text)
   if (!expanded) return undefined
   const raw = expanded.value
   const parsed = manifestSchema.safeParse(raw)
   if (!parsed.success || checkRules(raw, path.dirname(absolute)).length > 0) return undefined
   let source: ManifestSource | undefined
-  const app = (read as { app?: unknown }).app
   return resolveManifest(parsed.data, {
     file: absolute,
     secrets: expanded.secrets,
-    appTemplate: app === undefined ? undefined : structuredClone(app),
+    // The app block as written: expanding made new values, so nothing shares it.
+    appTemplate: read.app,
     locate: (at, where) => {
       source ??= parseSource(shown, text)
       return source.locate(at, where)
