@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs'
 import type { Topology } from '../topology.js'
-import { decodeTopicRecord, type InvalidRecord, isInvalidRecord, type RawRecord, topicInconsistency } from './decode.js'
+import { BatchRecord, decodeTopicRecord, type InvalidRecord, isInvalidRecord, type RawRecord, topicInconsistency } from './decode.js'
 import type { Message } from './types.js'
 
 /** Messages for one handler call, with the records they came from side by side. */
@@ -106,19 +106,6 @@ export class BatchRecords implements RecordList {
 
   at(index: number): RawRecord | undefined {
     const message = this.messages[index]
-    return message && toRawRecord(this.topic, this.partition, message)
-  }
-}
-
-/** A kafkajs message as the runtime's raw record. */
-export function toRawRecord(topic: string, partition: number, message: KafkaMessage): RawRecord {
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key ?? null,
-    value: message.value ?? null,
-    timestamp: message.timestamp,
-    headers: message.headers ?? {},
+    return message && new BatchRecord(this.topic, this.partition, message)
   }
 }

@@ -1,5 +1,6 @@
 import { type InspectOptions, inspect } from 'node:util'
-import type { IHeaders } from 'kafkajs'
+import type { IHeaders, KafkaMessage } from 'kafkajs'
+import { FetchedRecord } from '../kafka/record-decoding.js'
 import { EVENT_NAME_HEADER, parseEnvelope } from '../producer/envelope.js'
 import { describeIssues } from '../producer/validate.js'
 import type { Topology, TopologyTopic } from '../topology.js'
@@ -15,6 +16,57 @@ export interface RawRecord {
   /** Milliseconds since the epoch, as a string (kafkajs's form). */
   timestamp: string
   headers?: IHeaders
+}
+
+/**
+ * A record of a kafkajs batch, as the poller reads it: its key, value and headers are the
+ * message's, read when asked for. The poller's kafkajs gives {@link FetchedRecord}s, which
+ * make them only then: a record's value is parsed from the fetched bytes and its key compared
+ * in place, so that most records never get a Buffer of either.
+ */
+export class BatchRecord implements RawRecord {
+  readonly offset: string
+  readonly timestamp: string
+  readonly #message: KafkaMessage
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    message: KafkaMessage,
+  ) {
+    this.offset = message.offset
+    this.timestamp = message.timestamp
+    this.#message = message
+  }
+
+  get key(): Buffer | null {
+    return this.#message.key ?? null
+  }
+
+  get value(): Buffer | null {
+    return this.#message.value ?? null
+  }
+
+  get headers(): IHeaders {
+    return this.#message.headers ?? {}
+  }
+
+  /** The kafkajs message, when it reads its value and key in place. */
+  get fetched(): FetchedRecord | undefined {
+    return this.#message instanceof FetchedRecord ? this.#message : undefined
+  }
+
+  toJSON(): RawRecord {
+    const { topic, partition, offset, key, value, timestamp, headers } = this
+    return { topic, partition, offset, key, value, timestamp, headers }
+  }
+}
+
+/** The record's value as UTF-8 text, or null (a tombstone). */
+function valueText(record: RawRecord): string | null {
+  const fetched = record instanceof BatchRecord ? record.fetched : undefined
+  if (fetched) return fetched.valueText()
+  return record.value === null ? null : record.value.toString('utf8')
 }
 
 /** A record that cannot be handed to a handler, and why. It is dead-lettered or stops the partition. */
@@ -103,8 +155,9 @@ export function decodeRecord(topology: Topology, record: RawRecord): Message | I
 /** {@link decodeRecord} for records of a topic looked up once (the poller decodes a chunk of one topic). */
 export function decodeTopicRecord(spec: TopologyTopic | undefined, record: RawRecord): Message | InvalidRecord {
   const { topic, partition, offset } = record
-  if (record.value === null) return new DecodedMessage(topic, partition, offset, null, null, true, record) as Message
-  const envelope = parseEnvelope(record.value)
+  const value = valueText(record)
+  if (value === null) return new DecodedMessage(topic, partition, offset, null, null, true, record) as Message
+  const envelope = parseEnvelope(value)
   if ('invalid' in envelope) return { record, reason: envelope.invalid }
   const event = spec?.events[envelope.event_name]
   if (!event) return { record, reason: `unknown event "${envelope.event_name}" for topic ${topic}` }
@@ -134,7 +187,9 @@ export function inconsistency(topology: Topology, message: Message): string | un
 export function topicInconsistency(path: string | undefined, message: Message): string | undefined {
   if (message.tombstone) return undefined
   const record = DecodedMessage.recordOf(message)
-  const rawHeader = record ? record.headers?.[EVENT_NAME_HEADER] : message.headers[EVENT_NAME_HEADER]
+  const fetched = record instanceof BatchRecord ? record.fetched : undefined
+  const rawHeader =
+    fetched && !fetched.mayHaveHeaders ? undefined : record ? record.headers?.[EVENT_NAME_HEADER] : message.headers[EVENT_NAME_HEADER]
   const header = Array.isArray(rawHeader) ? rawHeader.at(-1) : rawHeader
   if (header !== undefined && !sameText(header, message.event)) {
     return `its event_name header says "${header.toString()}" but its envelope says "${message.event}" (the envelope counts)`
@@ -143,8 +198,13 @@ export function topicInconsistency(path: string | undefined, message: Message): 
   let value: unknown = message.payload
   for (const segment of keySegments(path))
     value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined
-  const key = record ? record.key : message.key
-  if (key === null ? value === null : sameText(key, typeof value === 'string' ? value : String(value))) return undefined
+  // A null key goes with a null field; any other key is compared with the field's text (as the responders print it).
+  const text = typeof value === 'string' ? value : String(value)
+  const key = fetched ? undefined : record ? record.key : message.key
+  if (
+    fetched ? fetched.keyEquals(text) || (value === null && fetched.keyEquals(null)) : key === null ? value === null : sameText(key!, text)
+  )
+    return undefined
   return `its key ${message.key === null ? 'is null' : `"${message.key}"`} is not its payload's ${path} ("${String(value)}"), so it may be in another partition than the other events of that key`
 }
 

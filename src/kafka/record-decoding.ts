@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { type InspectOptions, inspect } from 'node:util'
 // Static imports, so that esbuild bundles them into Lambda functions with the rest of kafkajs.
 import Decoder from 'kafkajs/src/protocol/decoder.js'
 import Long from 'kafkajs/src/utils/long.js'
@@ -120,16 +121,23 @@ const LOG_APPEND_TIME = 1
 const KEPT_STAMPS = 64
 
 /**
- * kafkajs's record decoder, doing with numbers what it does with BigInt: the offset and the
- * timestamp of a record are its batch's base offset and base timestamp (strings) plus small
- * deltas, which kafkajs parses, adds and prints with BigInt for every record (about 190 ns of
- * the 350 a record took here). This parses the bases once per record batch, adds in doubles
- * while every figure is an exact integer (below 2^53), and keeps the text of each timestamp
- * delta it printed for the batch (records produced together share a handful). A record it
- * cannot do this way (a base or a sum past 2^53, a timestamp delta longer than 7 bytes) goes
- * to `original` whole. Headers are read with kafkajs's own header decoder (`readHeader`) and
- * gathered by its rules; the result is the same object field for field, which the unit tests
- * check against kafkajs's own decoder.
+ * kafkajs's record decoder, doing with numbers what it does with BigInt, and building the
+ * key, value and headers only when they are read:
+ * - The offset and the timestamp of a record are its batch's base offset and base timestamp
+ *   (strings) plus small deltas, which kafkajs parses, adds and prints with BigInt for every
+ *   record (about 190 ns of the 350 a record took here). This parses the bases once per record
+ *   batch, adds in doubles while every figure is an exact integer (below 2^53), and keeps the
+ *   text of each timestamp delta it printed for the batch (records produced together share a
+ *   handful).
+ * - kafkajs makes a Buffer for the key and the value, and a string, a Buffer and two objects
+ *   for each header, of every record it reads (a Buffer costs about 80 ns here). This gives a
+ *   {@link FetchedRecord} instead, which finds where they are and makes them when first read;
+ *   the poller reads the value as text and compares the key without ever making them.
+ * A record it cannot do this way (a base or a sum past 2^53, a timestamp delta longer than 7
+ * bytes, a length that is neither -1 nor within the record, a header without a name) goes to
+ * `original` whole. Headers are read with kafkajs's own header decoder (`readHeader`) and
+ * gathered by its rules; every field reads as kafkajs's own decoder gives it, which the unit
+ * tests check record by record.
  */
 export function fasterRecordDecoder(
   original: RecordDecoderFunction,
@@ -178,25 +186,161 @@ export function fasterRecordDecoder(
     decoder.offset = at
     const offset = baseOffset + decoder.readVarInt()
     const timestamp = baseTimestamp + timestampDelta
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(timestamp)) {
+    const keyLength = skipBytes(decoder)
+    const keyStart = decoder.offset - Math.max(0, keyLength)
+    const valueLength = keyLength === UNREADABLE ? UNREADABLE : skipBytes(decoder)
+    const valueStart = decoder.offset - Math.max(0, valueLength)
+    const headersAt = decoder.offset
+    if (valueLength === UNREADABLE || !skipHeaders(decoder) || !Number.isSafeInteger(offset) || !Number.isSafeInteger(timestamp)) {
       decoder.offset = start
       return original(decoder, batchContext)
     }
     const { magicByte, isControlBatch = false, timestampType, maxTimestamp } = batchContext
-    const key = decoder.readVarIntBytes()
-    const value = decoder.readVarIntBytes()
-    const headerList = decoder.readVarIntArray(readHeader)
-    return {
-      magicByte: magicByte!,
+    return new FetchedRecord(
+      magicByte!,
       attributes,
-      timestamp: timestampType === LOG_APPEND_TIME && maxTimestamp ? maxTimestamp : stampText(timestampDelta, timestamp),
-      offset: `${offset}`,
-      key,
-      value,
-      headers: headerList.length === 0 ? {} : collectHeaders(headerList),
-      isControlRecord: isControlBatch,
+      timestampType === LOG_APPEND_TIME && maxTimestamp ? maxTimestamp : stampText(timestampDelta, timestamp),
+      `${offset}`,
+      isControlBatch,
       batchContext,
+      { buffer, keyStart, keyLength, valueStart, valueLength, headersAt, readHeader },
+    )
+  }
+}
+
+/** The length a byte string's varint gives for null. */
+const NULL = -1
+/** What {@link skipBytes} answers for a length kafkajs's decoder would not read as intended. */
+const UNREADABLE = -2
+
+/** Moves past a varint-length byte string; returns its length ({@link NULL} for null), or {@link UNREADABLE} when it is neither -1 nor within the buffer. */
+function skipBytes(decoder: RecordDecoderLike): number {
+  const length = decoder.readVarInt()
+  if (length < NULL || decoder.offset + length > decoder.buffer.length) return UNREADABLE
+  if (length > 0) decoder.offset += length
+  return length
+}
+
+/** Moves past a record's headers; false when they are not all named (kafkajs names a nameless one "null") and within the buffer. */
+function skipHeaders(decoder: RecordDecoderLike): boolean {
+  const count = decoder.readVarInt()
+  if (count < NULL) return false
+  for (let i = 0; i < count; i++) if (skipBytes(decoder) < 0 || skipBytes(decoder) === UNREADABLE) return false
+  // A varint read past the end reads as 0: the record must end within the buffer.
+  return decoder.offset <= decoder.buffer.length
+}
+
+/** Where a record's key, value and headers are in the fetched bytes. */
+interface RecordBytes {
+  buffer: Buffer
+  keyStart: number
+  /** {@link NULL} for a null key. */
+  keyLength: number
+  valueStart: number
+  valueLength: number
+  /** Where the headers' count is. */
+  headersAt: number
+  readHeader: (decoder: RecordDecoderLike) => { key: string; value: Buffer | null }
+}
+
+/**
+ * A record as kafkajs's record decoder gives it, whose key, value and headers are made from
+ * the fetched bytes when first read (then kept, so that a record gives the same Buffer every
+ * time, as a plain one does). They are accessors on the prototype: reading, assigning,
+ * `JSON.stringify` and `console.log` work as on kafkajs's plain objects; `{ ...record }` and
+ * `Object.keys` see only the other fields.
+ */
+export class FetchedRecord {
+  readonly #bytes: RecordBytes
+  #key: Buffer | null | undefined
+  #value: Buffer | null | undefined
+  #headers: Record<string, unknown> | undefined
+
+  constructor(
+    public magicByte: number,
+    public attributes: number,
+    public timestamp: string,
+    public offset: string,
+    public isControlRecord: boolean,
+    public batchContext: BatchContext,
+    bytes: RecordBytes,
+  ) {
+    this.#bytes = bytes
+  }
+
+  get key(): Buffer | null {
+    if (this.#key === undefined) this.#key = this.#slice(this.#bytes.keyStart, this.#bytes.keyLength)
+    return this.#key
+  }
+  set key(key: Buffer | null) {
+    this.#key = key
+  }
+
+  get value(): Buffer | null {
+    if (this.#value === undefined) this.#value = this.#slice(this.#bytes.valueStart, this.#bytes.valueLength)
+    return this.#value
+  }
+  set value(value: Buffer | null) {
+    this.#value = value
+  }
+
+  get headers(): Record<string, unknown> {
+    if (this.#headers === undefined) {
+      const decoder = new (Decoder as unknown as new (buffer: Buffer) => RecordDecoderLike)(this.#bytes.buffer)
+      decoder.offset = this.#bytes.headersAt
+      const list = decoder.readVarIntArray(this.#bytes.readHeader)
+      this.#headers = list.length === 0 ? {} : collectHeaders(list)
     }
+    return this.#headers
+  }
+  set headers(headers: Record<string, unknown>) {
+    this.#headers = headers
+  }
+
+  /** The value as UTF-8 text, or null, without making a Buffer of it (unless one was made or assigned already). */
+  valueText(): string | null {
+    if (this.#value !== undefined) return this.#value === null ? null : this.#value.toString('utf8')
+    return this.#text(this.#bytes.valueStart, this.#bytes.valueLength)
+  }
+
+  /** Whether the key reads as `text` in UTF-8 (null: whether it is null), ASCII compared in place byte by byte. */
+  keyEquals(text: string | null): boolean {
+    if (this.#key !== undefined) return this.#key === null ? text === null : text !== null && this.#key.toString('utf8') === text
+    const { buffer, keyStart: start, keyLength: length } = this.#bytes
+    if (length === NULL || text === null) return length === NULL && text === null
+    if (length !== text.length) return length > text.length && this.#text(start, length) === text
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i)
+      if (code > 0x7f) return this.#text(start, length) === text
+      if (buffer[start + i] !== code) return false
+    }
+    return true
+  }
+
+  /** False when the record has no header (its count is 0 or -1, zigzag 0 or 1) and none were assigned. */
+  get mayHaveHeaders(): boolean {
+    if (this.#headers !== undefined) return Object.keys(this.#headers).length > 0
+    const count = this.#bytes.buffer[this.#bytes.headersAt]
+    return count !== 0 && count !== 1
+  }
+
+  /** The record as kafkajs's decoder gives it: a plain object, every field made. */
+  toJSON(): DecodedRecord {
+    const { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext } = this
+    return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord, batchContext }
+  }
+
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return inspect(this.toJSON(), options)
+  }
+
+  /** A byte string as kafkajs's readVarIntBytes gives it: a view of the fetched bytes, or null. */
+  #slice(start: number, length: number): Buffer | null {
+    return length === NULL ? null : this.#bytes.buffer.slice(start, start + length)
+  }
+
+  #text(start: number, length: number): string | null {
+    return length === NULL ? null : this.#bytes.buffer.toString('utf8', start, start + length)
   }
 }
 

@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
 import { inspect } from 'node:util'
+import type { KafkaMessage } from 'kafkajs'
 import { z } from 'zod'
-import { type DecodedMessage, decodeRecord, inconsistency, isInvalidRecord, type RawRecord } from '../../../src/consumer/decode.js'
+import {
+  BatchRecord,
+  type DecodedMessage,
+  decodeRecord,
+  inconsistency,
+  isInvalidRecord,
+  type RawRecord,
+} from '../../../src/consumer/decode.js'
 import type { Message } from '../../../src/consumer/types.js'
+import { FetchedRecord, fasterRecordDecoder } from '../../../src/kafka/record-decoding.js'
 import type { Topology } from '../../../src/topology.js'
 
 const topology: Topology = {
@@ -135,5 +145,85 @@ describe('a decoded message', () => {
   it('a tombstone: no event, no payload, its key still read', () => {
     const gone = decoded('orders', '42', null)
     assert.deepEqual([gone.tombstone, gone.event, gone.payload, gone.key], [true, null, null, '42'])
+  })
+})
+
+describe('records of a kafkajs batch, read in place', () => {
+  const require = createRequire(import.meta.url)
+  const decodeFetched = fasterRecordDecoder(
+    require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js'),
+    require('kafkajs/src/protocol/recordBatch/header/v0/decoder.js'),
+  )
+  const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { readVarIntBytes(): Buffer }
+  const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (options: object) => { buffer: Buffer }
+  const context = { firstOffset: '7', firstTimestamp: '1764928800000', magicByte: 2, isControlBatch: false, timestampType: 0 }
+
+  /** The same record twice: as the poller's kafkajs gives it (read in place), and as a plain raw record. */
+  function bothForms(topic: string, key: Buffer | null, value: Buffer | null, headers: Record<string, Buffer | Buffer[]>) {
+    const bytes = new Decoder(Record({ offsetDelta: 0, timestampDelta: 0, key, value, headers }).buffer).readVarIntBytes()
+    const fetched = decodeFetched(new Decoder(bytes) as never, context)
+    assert.ok(fetched instanceof FetchedRecord)
+    const inPlace = new BatchRecord(topic, 0, fetched as unknown as KafkaMessage)
+    assert.ok(inPlace.fetched)
+    const plain: RawRecord = { topic, partition: 0, offset: '7', key, value, timestamp: '1764928800000', headers }
+    return { inPlace, plain }
+  }
+
+  it('decode and check to the same messages, reasons and inconsistencies as plain records', () => {
+    const envelope = (event: string, id: unknown) => Buffer.from(JSON.stringify({ event_name: event, payload: { customer: { id } } }))
+    const cases: [string, Buffer | null, Buffer | null, Record<string, Buffer | Buffer[]>][] = [
+      ['orders', Buffer.from('42'), envelope('order_completed', 42), {}],
+      ['orders', Buffer.from('42'), envelope('order_completed', 42), { event_name: Buffer.from('order_completed') }],
+      ['orders', Buffer.from('42'), envelope('order_completed', 42), { event_name: Buffer.from('order_cancelled') }],
+      [
+        'orders',
+        Buffer.from('42'),
+        envelope('order_completed', 42),
+        { event_name: [Buffer.from('order_cancelled'), Buffer.from('order_completed')] },
+      ],
+      ['orders', Buffer.from('43'), envelope('order_completed', 42), {}],
+      ['orders', Buffer.from('4'), envelope('order_completed', 42), {}],
+      ['orders', Buffer.from('420'), envelope('order_completed', 42), {}],
+      ['orders', null, envelope('order_completed', 42), {}],
+      ['orders', Buffer.from(''), envelope('order_completed', 42), { trace: Buffer.from('t') }],
+      ['orders', Buffer.from('42'), null, {}],
+      ['orders', Buffer.from('42'), Buffer.from('not json'), {}],
+      ['orders', Buffer.from('42'), envelope('order_shipped', 42), {}],
+      ['orders', Buffer.from('42'), envelope('order_completed', 'x'), {}],
+      ['notes', Buffer.from('é'), Buffer.from(JSON.stringify({ event_name: 'note', payload: { text: 'ü' } })), {}],
+      ['notes', null, Buffer.from(JSON.stringify({ event_name: 'note', payload: { text: 'ü' } })), { event_name: Buffer.from('nöte') }],
+    ]
+    for (const [topic, key, value, headers] of cases) {
+      const { inPlace, plain } = bothForms(topic, key, value, headers)
+      const fromInPlace = decodeRecord(topology, inPlace)
+      const fromPlain = decodeRecord(topology, plain)
+      const label = `${topic} ${key} ${value} ${Object.keys(headers)}`
+      if (isInvalidRecord(fromPlain)) {
+        assert.ok(isInvalidRecord(fromInPlace), label)
+        assert.equal(fromInPlace.reason, fromPlain.reason, label)
+        continue
+      }
+      assert.ok(!isInvalidRecord(fromInPlace), label)
+      assert.deepEqual((fromInPlace as unknown as DecodedMessage).toJSON(), (fromPlain as unknown as DecodedMessage).toJSON(), label)
+      assert.equal(inconsistency(topology, fromInPlace), inconsistency(topology, fromPlain), label)
+    }
+  })
+
+  it('compares a key in place as the plain record does, for keys that are null, "null" and other text', () => {
+    const topologyOf = (id: unknown) => ({ event_name: 'order_completed', payload: { customer: { id } } })
+    for (const [key, id] of [
+      [null, 1],
+      [Buffer.from('null'), 1],
+      [Buffer.from('1'), 1],
+      [Buffer.from('1.5'), 1.5],
+      [Buffer.from('1e+21'), 1e21],
+    ] as const) {
+      const value = Buffer.from(JSON.stringify(topologyOf(id)))
+      const { inPlace, plain } = bothForms('orders', key, value, {})
+      const a = decodeRecord(topology, inPlace)
+      const b = decodeRecord(topology, plain)
+      assert.ok(!isInvalidRecord(a) && !isInvalidRecord(b))
+      assert.equal(inconsistency(topology, a), inconsistency(topology, b), `key ${key}, id ${id}`)
+    }
   })
 })

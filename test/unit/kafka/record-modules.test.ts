@@ -5,7 +5,15 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { type BatchContext, fasterBatch, fasterRecordDecoder, type RecordDecoderFunction } from '../../../src/kafka/record-decoding.js'
+import { inspect } from 'node:util'
+import {
+  type BatchContext,
+  type DecodedRecord,
+  FetchedRecord,
+  fasterBatch,
+  fasterRecordDecoder,
+  type RecordDecoderFunction,
+} from '../../../src/kafka/record-decoding.js'
 
 // kafkajs's own modules, loaded as they are: nothing here replaces them, so each result of the
 // faster record decoder and batch is compared with what kafkajs itself gives for the same bytes.
@@ -33,11 +41,42 @@ interface RecordSpec {
 /** The record's bytes as a record batch holds them, without the length in front (what the record decoder reads). */
 const recordBytes = (spec: RecordSpec) => new Decoder(Record(spec).buffer).readVarIntBytes()
 
-/** Both decoders on the same bytes: the faster one's record and kafkajs's, and the bytes each read. */
+/**
+ * Both decoders on the same bytes: the faster one's record (as a plain object, every field read)
+ * and kafkajs's, and the bytes each read. What a fetched record answers in place, before any of
+ * its fields is made, is checked against kafkajs's record on the way.
+ */
 function both(decode: RecordDecoderFunction, bytes: Buffer, context: BatchContext) {
   const mine = new Decoder(bytes) as unknown as Parameters<RecordDecoderFunction>[0]
   const theirs = new Decoder(bytes) as unknown as Parameters<RecordDecoderFunction>[0]
-  return { faster: decode(mine, context), kafkajs: originalDecoder(theirs, context), read: [mine.offset, theirs.offset] }
+  const record = decode(mine, context)
+  const kafkajs = originalDecoder(theirs, context)
+  if (record instanceof FetchedRecord) checkInPlace(record, kafkajs)
+  const faster = record instanceof FetchedRecord ? record.toJSON() : record
+  return { faster, kafkajs, read: [mine.offset, theirs.offset], fetched: record instanceof FetchedRecord }
+}
+
+function checkInPlace(record: FetchedRecord, kafkajs: DecodedRecord): void {
+  const keyText = kafkajs.key === null ? null : kafkajs.key.toString('utf8')
+  const candidates = [keyText, null, 'k1', 'k', 'k12', '', 'ké', `${keyText}x`]
+  const answers = candidates.map((text) => record.keyEquals(text))
+  assert.deepEqual(
+    answers,
+    candidates.map((text) => text === keyText),
+    `key ${keyText}`,
+  )
+  assert.equal(record.valueText(), kafkajs.value === null ? null : kafkajs.value.toString('utf8'))
+  assert.equal(record.mayHaveHeaders, Object.keys(kafkajs.headers).length > 0)
+  // Made once: the same Buffers and object every time, as a plain object's.
+  assert.equal(record.key, record.key)
+  assert.equal(record.value, record.value)
+  assert.equal(record.headers, record.headers)
+  // Once made, they answer the same.
+  assert.deepEqual(
+    candidates.map((text) => record.keyEquals(text)),
+    answers,
+  )
+  assert.equal(record.valueText(), kafkajs.value === null ? null : kafkajs.value.toString('utf8'))
 }
 
 const context = (firstOffset: string, firstTimestamp: string, extra: Partial<BatchContext> = {}): BatchContext => ({
@@ -123,7 +162,7 @@ describe('the faster record decoder', () => {
     }
     const decode = fasterRecordDecoder(counting, readHeader)
     const plain = { offsetDelta: 1, key: null, value: Buffer.from('v') }
-    both(decode, recordBytes({ ...plain, timestampDelta: 5 }), context('1', '1733400000000'))
+    assert.equal(both(decode, recordBytes({ ...plain, timestampDelta: 5 }), context('1', '1733400000000')).fetched, true)
     assert.deepEqual(calls, [], 'an ordinary record needs no help')
     for (const [delta, batch] of [
       [2n ** 62n, context('1', '1733400000000')],
@@ -133,8 +172,53 @@ describe('the faster record decoder', () => {
       calls.length = 0
       const result = both(decode, recordBytes({ ...plain, timestampDelta: delta }), batch)
       assert.deepStrictEqual(result.faster, result.kafkajs)
+      assert.equal(result.fetched, false)
       assert.deepEqual(calls, [0], `delta ${delta}, ${JSON.stringify(batch)}: from the record's first byte`)
     }
+  })
+
+  it('leaves to kafkajs a header without a name, and lengths past the record', () => {
+    const decode = fasterRecordDecoder(originalDecoder, readHeader)
+    const batch = context('1', '1733400000000')
+    // attributes 0, timestamp delta 0, offset delta 0, key null (-1), value "v", one header: name null (-1), value "x".
+    const nameless = Buffer.from([0, 0, 0, 1, 2, 0x76, 2, 1, 2, 0x78])
+    const result = both(decode, nameless, batch)
+    assert.equal(result.fetched, false)
+    assert.deepStrictEqual(result.faster, result.kafkajs)
+    assert.deepEqual(Object.keys(result.kafkajs.headers), ['null'])
+    // The value's length says 50 bytes where 1 follows.
+    const short = Buffer.from([0, 0, 0, 1, 100, 0x76, 0])
+    const cut = both(decode, short, batch)
+    assert.equal(cut.fetched, false)
+    assert.deepStrictEqual(cut.faster, cut.kafkajs)
+  })
+
+  it('reads, assigns and prints as a plain record does', () => {
+    const decode = fasterRecordDecoder(originalDecoder, readHeader)
+    const spec = {
+      offsetDelta: 3,
+      timestampDelta: 9,
+      key: Buffer.from('k1'),
+      value: Buffer.from('{"a":1}'),
+      headers: { event_name: Buffer.from('e') },
+    }
+    const decoded = decode(
+      new Decoder(recordBytes(spec)) as unknown as Parameters<RecordDecoderFunction>[0],
+      context('10', '1733400000000'),
+    )
+    const kafkajs = originalDecoder(
+      new Decoder(recordBytes(spec)) as unknown as Parameters<RecordDecoderFunction>[0],
+      context('10', '1733400000000'),
+    )
+    assert.ok(decoded instanceof FetchedRecord)
+    assert.equal(JSON.stringify(decoded), JSON.stringify(kafkajs))
+    assert.equal(inspect(decoded), inspect(kafkajs))
+    decoded.value = Buffer.from('"b"')
+    decoded.key = null
+    decoded.headers = {}
+    assert.equal(decoded.valueText(), '"b"')
+    assert.equal(decoded.keyEquals(null), true)
+    assert.equal(decoded.mayHaveHeaders, false)
   })
 })
 
