@@ -234,7 +234,10 @@ class TimedRead {
 
 async function read(job: ReaderJob): Promise<ReaderResult> {
   if (job.kind === 'poller' || job.kind === 'bare-parse-decoding') {
-    const decoding = (await import('../lib/src/kafka/record-decoding.js')) as typeof import('../src/kafka/record-decoding.js')
+    const decoding = (await import('../lib/src/kafka/record-decoding.js')) as Pick<
+      typeof import('../src/kafka/record-decoding.js'),
+      'fasterRecordModulesInUse'
+    >
     if (!decoding.fasterRecordModulesInUse())
       throw new Error(`the ${job.kind} reader's kafkajs loaded before karafka-ts could replace its record decoding`)
   }

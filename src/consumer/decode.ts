@@ -27,6 +27,8 @@ export interface RawRecord {
 export class BatchRecord implements RawRecord {
   readonly offset: string
   readonly timestamp: string
+  /** The kafkajs message, when it reads its value and key in place. */
+  readonly fetched: FetchedRecord | undefined
   readonly #message: KafkaMessage
 
   constructor(
@@ -36,6 +38,7 @@ export class BatchRecord implements RawRecord {
   ) {
     this.offset = message.offset
     this.timestamp = message.timestamp
+    this.fetched = message instanceof FetchedRecord ? message : undefined
     this.#message = message
   }
 
@@ -49,11 +52,6 @@ export class BatchRecord implements RawRecord {
 
   get headers(): IHeaders {
     return this.#message.headers ?? {}
-  }
-
-  /** The kafkajs message, when it reads its value and key in place. */
-  get fetched(): FetchedRecord | undefined {
-    return this.#message instanceof FetchedRecord ? this.#message : undefined
   }
 
   toJSON(): RawRecord {
@@ -198,15 +196,21 @@ export function topicInconsistency(path: string | undefined, message: Message): 
   let value: unknown = message.payload
   for (const segment of keySegments(path))
     value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined
-  // A null key goes with a null field; any other key is compared with the field's text (as the responders print it).
-  const text = typeof value === 'string' ? value : String(value)
-  const key = fetched ? undefined : record ? record.key : message.key
-  if (
-    fetched ? fetched.keyEquals(text) || (value === null && fetched.keyEquals(null)) : key === null ? value === null : sameText(key!, text)
-  )
-    return undefined
+  if (fetched ? fetchedKeyMatches(fetched, value) : keyMatches(record ? record.key : message.key, value)) return undefined
   return `its key ${message.key === null ? 'is null' : `"${message.key}"`} is not its payload's ${path} ("${String(value)}"), so it may be in another partition than the other events of that key`
 }
+
+/** Whether a key is the one the responders give a payload whose key field is `value`: its text (String(value)), or null for null. */
+function keyMatches(key: Buffer | string | null, value: unknown): boolean {
+  return key === null ? value === null : sameText(key, fieldText(value))
+}
+
+/** {@link keyMatches} for a fetched record, its key compared where it lies in the fetched bytes. */
+function fetchedKeyMatches(record: FetchedRecord, value: unknown): boolean {
+  return record.keyEquals(fieldText(value)) || (value === null && record.keyEquals(null))
+}
+
+const fieldText = (value: unknown): string => (typeof value === 'string' ? value : String(value))
 
 /** Whether a message has any of these headers, read from its record when it was decoded from one (its headers stay undecoded). */
 export function hasAnyHeader(message: Message, names: readonly string[]): boolean {
