@@ -1,6 +1,6 @@
 import { type InspectOptions, inspect } from 'node:util'
 import type { IHeaders, KafkaMessage } from 'kafkajs'
-import { FetchedRecord } from '../kafka/record-decoding.js'
+import { FetchedRecord } from '../kafka/records/fetched-record.js'
 import { EVENT_NAME_HEADER, parseEnvelope } from '../producer/envelope.js'
 import { describeIssues } from '../producer/validate.js'
 import type { Topology, TopologyTopic } from '../topology.js'

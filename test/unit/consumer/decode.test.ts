@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
 import { inspect } from 'node:util'
 import type { KafkaMessage } from 'kafkajs'
@@ -13,8 +12,10 @@ import {
   type RawRecord,
 } from '../../../src/consumer/decode.js'
 import type { Message } from '../../../src/consumer/types.js'
-import { FetchedRecord, fasterRecordDecoder } from '../../../src/kafka/record-decoding.js'
+import { FetchedRecord } from '../../../src/kafka/records/fetched-record.js'
+import { fasterRecordDecoder } from '../../../src/kafka/records/record-reader.js'
 import type { Topology } from '../../../src/topology.js'
+import { Decoder, originalDecoder, readHeader, recordBytes } from '../../helpers/kafkajs-records.js'
 
 const topology: Topology = {
   fingerprint: 'test',
@@ -149,19 +150,13 @@ describe('a decoded message', () => {
 })
 
 describe('records of a kafkajs batch, read in place', () => {
-  const require = createRequire(import.meta.url)
-  const decodeFetched = fasterRecordDecoder(
-    require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js'),
-    require('kafkajs/src/protocol/recordBatch/header/v0/decoder.js'),
-  )
-  const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { readVarIntBytes(): Buffer }
-  const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (options: object) => { buffer: Buffer }
+  const decodeFetched = fasterRecordDecoder(originalDecoder, readHeader)
   const context = { firstOffset: '7', firstTimestamp: '1764928800000', magicByte: 2, isControlBatch: false, timestampType: 0 }
 
   /** The same record twice: as the poller's kafkajs gives it (read in place), and as a plain raw record. */
   function bothForms(topic: string, key: Buffer | null, value: Buffer | null, headers: Record<string, Buffer | Buffer[]>) {
-    const bytes = new Decoder(Record({ offsetDelta: 0, timestampDelta: 0, key, value, headers }).buffer).readVarIntBytes()
-    const fetched = decodeFetched(new Decoder(bytes) as never, context)
+    const bytes = recordBytes({ offsetDelta: 0, timestampDelta: 0, key, value, headers })
+    const fetched = decodeFetched(new Decoder(bytes), context)
     assert.ok(fetched instanceof FetchedRecord)
     const inPlace = new BatchRecord(topic, 0, fetched as unknown as KafkaMessage)
     assert.ok(inPlace.fetched)

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import path from 'node:path'
 import { describe, it } from 'node:test'
 import { speedUpRecordDecoding } from '../../../src/kafka/record-decoding.js'
 
@@ -127,5 +130,54 @@ describe("kafkajs's record decoding", () => {
       assert.equal(record.value?.toString() ?? null, i % 11 === 0 ? null : JSON.stringify({ i }))
       assert.deepEqual(Object.keys(record.headers), i % 5 === 0 ? ['trace'] : [])
     })
+  })
+})
+
+describe("kafkajs's record modules in a process", () => {
+  const run = (code: string) => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=karafka-ts-source', '--input-type=module', '-e', code], {
+      encoding: 'utf8',
+    })
+    assert.equal(result.status, 0, result.stderr)
+    return result.stdout.trim()
+  }
+
+  it("are replaced when karafka-ts's kafkajs loads first, so that its consumers use them", () => {
+    const out = run(`
+      import { Kafka } from './src/kafka/kafkajs.ts'
+      import { fasterRecordModulesInUse, useFasterRecordModules } from './src/kafka/record-decoding.ts'
+      import { createRequire } from 'node:module'
+      const require = createRequire(import.meta.url)
+      new Kafka({ brokers: ['127.0.0.1:1'] }).consumer({ groupId: 'g' })
+      const decoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js')
+      const batchDecoder = require('kafkajs/src/protocol/recordBatch/v0/decoder.js')
+      console.log(typeof Kafka, fasterRecordModulesInUse(), decoder.name, batchDecoder.name, useFasterRecordModules())
+    `)
+    assert.equal(out, 'function true decodeRecord decodeRecordBatch already')
+  })
+
+  it('are left alone when kafkajs loaded first, and the process still runs on kafkajs as it is', () => {
+    const out = run(`
+      import { createRequire } from 'node:module'
+      const require = createRequire(import.meta.url)
+      require('kafkajs')
+      const { fasterRecordModulesInUse, useFasterRecordModules } = await import('./src/kafka/record-decoding.ts')
+      console.log(useFasterRecordModules(), fasterRecordModulesInUse())
+    `)
+    assert.equal(out, 'too late false')
+  })
+})
+
+describe("karafka-ts's modules", () => {
+  it("take kafkajs's values only from src/kafka/kafkajs.ts, which applies the speed-ups first (types may come from kafkajs)", () => {
+    const root = new URL('../../../src/', import.meta.url)
+    const direct: string[] = []
+    for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file === path.join('kafka', 'kafkajs.ts')) continue
+      const text = readFileSync(new URL(file, root), 'utf8')
+      for (const statement of text.match(/^(?:import|export)\b(?:(?!\n(?:import|export)\b)[\s\S])*?from 'kafkajs'/gm) ?? [])
+        if (!/^import type\b/.test(statement)) direct.push(`${file}: ${statement.replace(/\s+/g, ' ')}`)
+    }
+    assert.deepEqual(direct, [])
   })
 })
