@@ -58,6 +58,10 @@ export class BatchRecord implements RawRecord {
     const { topic, partition, offset, key, value, timestamp, headers } = this
     return { topic, partition, offset, key, value, timestamp, headers }
   }
+
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return inspect(this.toJSON(), options)
+  }
 }
 
 /** The record's value as UTF-8 text, or null (a tombstone). */
@@ -189,7 +193,8 @@ export function topicInconsistency(path: string | undefined, message: Message): 
   const rawHeader =
     fetched && !fetched.mayHaveHeaders ? undefined : record ? record.headers?.[EVENT_NAME_HEADER] : message.headers[EVENT_NAME_HEADER]
   const header = Array.isArray(rawHeader) ? rawHeader.at(-1) : rawHeader
-  if (header !== undefined && !sameText(header, message.event)) {
+  // A header without a value (kafkajs gives null) names no event.
+  if (header != null && !sameText(header, message.event)) {
     return `its event_name header says "${header.toString()}" but its envelope says "${message.event}" (the envelope counts)`
   }
   if (path === undefined) return undefined
@@ -260,14 +265,14 @@ export function isInvalidRecord(value: Message | InvalidRecord): value is Invali
   return !(value instanceof DecodedMessage) && 'reason' in value && 'record' in value
 }
 
-/** kafkajs headers (Buffers, strings or arrays of them) as plain strings; a repeated header keeps its last value. */
+/** kafkajs headers (Buffers, strings or arrays of them) as plain strings; a repeated header keeps its last value, and one without a value (null) reads as ''. */
 export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
   const result: Record<string, string> = {}
   for (const name in headers) {
     const value = headers[name]
     if (value === undefined) continue
     const last = Array.isArray(value) ? value.at(-1) : value
-    if (last !== undefined) result[name] = last.toString()
+    if (last !== undefined) result[name] = last === null ? '' : last.toString()
   }
   return result
 }

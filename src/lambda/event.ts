@@ -137,7 +137,8 @@ export function toAwsRecord(record: RawRecord, timestampType: AwsKafkaRecord['ti
   const headers: AwsKafkaHeader[] = []
   for (const [name, value] of Object.entries(record.headers ?? {})) {
     for (const item of Array.isArray(value) ? value : [value]) {
-      if (item !== undefined) headers.push({ [name]: signedBytes(Buffer.from(item)) })
+      // A header without a value (null) goes as no bytes.
+      if (item !== undefined) headers.push({ [name]: item === null ? [] : signedBytes(Buffer.from(item)) })
     }
   }
   return {

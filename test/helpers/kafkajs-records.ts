@@ -16,11 +16,22 @@ export const originalBatchDecoder = require('kafkajs/src/protocol/recordBatch/v0
 export const readHeader = require('kafkajs/src/protocol/recordBatch/header/v0/decoder.js') as ReadHeader
 export const Long = require('kafkajs/src/utils/long.js') as { fromValue(value: unknown): { gte(other: unknown): boolean } }
 export const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => RecordDecoderLike
+export const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => KafkajsEncoder
 export const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (options: object) => { buffer: Buffer }
 export const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
   RecordBatch: (options: object) => Promise<{ buffer: Buffer }>
 }
 export const { Types: Compression } = require('kafkajs/src/protocol/message/compression/index.js') as { Types: { GZIP: number } }
+
+/** kafkajs's encoder, as far as the tests write with it. */
+export interface KafkajsEncoder {
+  writeInt8(value: number): KafkajsEncoder
+  writeVarInt(value: number): KafkajsEncoder
+  writeVarLong(value: number): KafkajsEncoder
+  writeVarIntString(value: string): KafkajsEncoder
+  writeVarIntBytes(value: Buffer | null): KafkajsEncoder
+  buffer: Buffer
+}
 
 export interface RecordSpec {
   offsetDelta: number

@@ -16,6 +16,9 @@ export interface RecordBytes {
   readHeader: ReadHeader
 }
 
+/** What a FetchedRecord holds for a field not made (nor assigned) yet. */
+const NOT_MADE = Symbol('not made')
+
 /**
  * A record as kafkajs's record decoder gives it, whose key, value and headers are made from
  * the fetched bytes when first read (then kept, so that a record gives the same Buffer every
@@ -25,9 +28,10 @@ export interface RecordBytes {
  */
 export class FetchedRecord {
   readonly #bytes: RecordBytes
-  #key: Buffer | null | undefined
-  #value: Buffer | null | undefined
-  #headers: Record<string, unknown> | undefined
+  // What was made or assigned; NOT_MADE until then (an assigned undefined is kept, as on a plain object).
+  #key: Buffer | null | typeof NOT_MADE = NOT_MADE
+  #value: Buffer | null | typeof NOT_MADE = NOT_MADE
+  #headers: Record<string, unknown> | typeof NOT_MADE = NOT_MADE
 
   constructor(
     public magicByte: number,
@@ -42,7 +46,7 @@ export class FetchedRecord {
   }
 
   get key(): Buffer | null {
-    if (this.#key === undefined) this.#key = this.#slice(this.#bytes.keyStart, this.#bytes.keyLength)
+    if (this.#key === NOT_MADE) this.#key = this.#slice(this.#bytes.keyStart, this.#bytes.keyLength)
     return this.#key
   }
   set key(key: Buffer | null) {
@@ -50,7 +54,7 @@ export class FetchedRecord {
   }
 
   get value(): Buffer | null {
-    if (this.#value === undefined) this.#value = this.#slice(this.#bytes.valueStart, this.#bytes.valueLength)
+    if (this.#value === NOT_MADE) this.#value = this.#slice(this.#bytes.valueStart, this.#bytes.valueLength)
     return this.#value
   }
   set value(value: Buffer | null) {
@@ -58,7 +62,7 @@ export class FetchedRecord {
   }
 
   get headers(): Record<string, unknown> {
-    if (this.#headers === undefined) {
+    if (this.#headers === NOT_MADE) {
       const decoder = new (Decoder as unknown as new (buffer: Buffer) => RecordDecoderLike)(this.#bytes.buffer)
       decoder.offset = this.#bytes.headersAt
       const list = decoder.readVarIntArray(this.#bytes.readHeader)
@@ -72,13 +76,13 @@ export class FetchedRecord {
 
   /** The value as UTF-8 text, or null, without making a Buffer of it (unless one was made or assigned already). */
   valueText(): string | null {
-    if (this.#value !== undefined) return this.#value === null ? null : this.#value.toString('utf8')
+    if (this.#value !== NOT_MADE) return this.#value == null ? null : this.#value.toString('utf8')
     return this.#text(this.#bytes.valueStart, this.#bytes.valueLength)
   }
 
   /** Whether the key reads as `text` in UTF-8 (null: whether it is null), ASCII compared in place byte by byte. */
   keyEquals(text: string | null): boolean {
-    if (this.#key !== undefined) return this.#key === null ? text === null : text !== null && this.#key.toString('utf8') === text
+    if (this.#key !== NOT_MADE) return this.#key == null ? text === null : text !== null && this.#key.toString('utf8') === text
     const { buffer, keyStart: start, keyLength: length } = this.#bytes
     if (length === NULL || text === null) return length === NULL && text === null
     if (length !== text.length) return length > text.length && this.#text(start, length) === text
@@ -92,7 +96,7 @@ export class FetchedRecord {
 
   /** False when the record has no header (its count is 0 or -1, zigzag 0 or 1) and none were assigned. */
   get mayHaveHeaders(): boolean {
-    if (this.#headers !== undefined) return Object.keys(this.#headers).length > 0
+    if (this.#headers !== NOT_MADE) return this.#headers != null && Object.keys(this.#headers).length > 0
     const count = this.#bytes.buffer[this.#bytes.headersAt]
     return count !== 0 && count !== 1
   }

@@ -49,7 +49,7 @@ export function fasterRecordBatchDecoder(
   const DecoderClass = Decoder as unknown as new (buffer: Buffer) => RecordDecoderLike
   return async function decodeRecordBatch(fetchDecoder) {
     const { buffer, offset: at } = fetchDecoder
-    if (at + BATCH.records > buffer.length) return original(fetchDecoder)
+    if (at < 0 || at + BATCH.records > buffer.length) return original(fetchDecoder)
     const length = buffer.readInt32BE(at + BATCH.length)
     const end = at + BATCH.partitionLeaderEpoch + length
     const attributes = buffer.readInt16BE(at + BATCH.attributes)

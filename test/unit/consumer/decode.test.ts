@@ -15,7 +15,7 @@ import type { Message } from '../../../src/consumer/types.js'
 import { FetchedRecord } from '../../../src/kafka/records/fetched-record.js'
 import { fasterRecordDecoder } from '../../../src/kafka/records/record-reader.js'
 import type { Topology } from '../../../src/topology.js'
-import { Decoder, originalDecoder, readHeader, recordBytes } from '../../helpers/kafkajs-records.js'
+import { Decoder, Encoder, originalDecoder, readHeader, recordBytes } from '../../helpers/kafkajs-records.js'
 
 const topology: Topology = {
   fingerprint: 'test',
@@ -219,6 +219,43 @@ describe('records of a kafkajs batch, read in place', () => {
       const b = decodeRecord(topology, plain)
       assert.ok(!isInvalidRecord(a) && !isInvalidRecord(b))
       assert.equal(inconsistency(topology, a), inconsistency(topology, b), `key ${key}, id ${id}`)
+    }
+  })
+
+  it('an event_name header without a value names no event, and reads as empty text (the check threw on it, stopping the partition)', () => {
+    const envelope = Buffer.from(JSON.stringify({ event_name: 'order_completed', payload: { customer: { id: 42 } } }))
+    // kafkajs's producer cannot write a header without a value (other clients can): the record written by hand.
+    const bytes = new Encoder()
+      .writeInt8(0)
+      .writeVarLong(0)
+      .writeVarInt(0)
+      .writeVarIntBytes(Buffer.from('42'))
+      .writeVarIntBytes(envelope)
+      .writeVarInt(3)
+      .writeVarIntString('event_name')
+      .writeVarIntBytes(null)
+      .writeVarIntString('trace')
+      .writeVarIntBytes(Buffer.from('t'))
+      .writeVarIntString('trace')
+      .writeVarIntBytes(null).buffer
+    const fetched = decodeFetched(new Decoder(bytes), context)
+    assert.ok(fetched instanceof FetchedRecord)
+    const { headers } = originalDecoder(new Decoder(bytes), context)
+    assert.deepEqual(headers, { event_name: null, trace: [Buffer.from('t'), null] })
+    const plain: RawRecord = {
+      topic: 'orders',
+      partition: 0,
+      offset: '7',
+      key: Buffer.from('42'),
+      value: envelope,
+      timestamp: '1',
+      headers: headers as unknown as RawRecord['headers'],
+    }
+    for (const record of [new BatchRecord('orders', 0, fetched as unknown as KafkaMessage), plain]) {
+      const message = decodeRecord(topology, record)
+      assert.ok(!isInvalidRecord(message))
+      assert.equal(inconsistency(topology, message), undefined)
+      assert.deepEqual(message.headers, { event_name: '', trace: '' })
     }
   })
 })

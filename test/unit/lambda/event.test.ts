@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { it } from 'node:test'
+import type { RawRecord } from '../../../src/consumer/decode.js'
 import { type AwsKafkaEvent, type AwsKafkaRecord, fromAwsRecord, toAwsRecord } from '../../../src/lambda/event.js'
 
 // The sample events of AWS's Lambda documentation (with-kafka.html, with-msk.html), as published.
@@ -63,4 +64,10 @@ it('the poller sends what AWS sends: no key or value field for null, header valu
   const keyed = toAwsRecord({ ...fromAwsRecord(base), key: Buffer.from('k'), value: Buffer.from('') }, 'LOG_APPEND_TIME')
   assert.deepEqual([keyed.key, keyed.value, keyed.timestampType], ['aw==', '', 'LOG_APPEND_TIME'])
   assert.deepEqual(toAwsRecord(fromAwsRecord(SELF_MANAGED.records['mytopic-0']![0]!)), SELF_MANAGED.records['mytopic-0']![0])
+})
+
+it('a header without a value (null) goes to the function as no bytes, where it threw before', () => {
+  const headers = { empty: null, listed: [Buffer.from('a'), null] } as unknown as RawRecord['headers']
+  const record = toAwsRecord({ topic: 't', partition: 0, offset: '1', key: null, value: null, timestamp: '1', headers })
+  assert.deepEqual(record.headers, [{ empty: [] }, { listed: [97] }, { listed: [] }])
 })
