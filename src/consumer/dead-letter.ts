@@ -22,7 +22,8 @@ export const DEAD_LETTER_HEADERS = [
 export function deadLetterRecord(record: RawRecord, info: DeadLetterInfo): OutgoingRecord {
   const headers: Record<string, string | Buffer> = {}
   for (const [name, value] of Object.entries(record.headers ?? {})) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? (value.at(-1) ?? '') : value
+    // kafkajs's producer cannot write a header without a value (null), which other clients can: it goes as ''.
+    if (value !== undefined) headers[name] = (Array.isArray(value) ? value.at(-1) : value) ?? ''
   }
   return {
     key: record.key,
