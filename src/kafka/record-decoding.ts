@@ -93,8 +93,9 @@ const REPLACED = {
 const LOADERS = [REPLACED.recordBatchDecoder, 'protocol/requests/fetch/v4/decodeMessages.js', 'consumer/consumerGroup.js']
 
 /**
- * Puts {@link fasterRecordDecoder}, {@link fasterRecordBatchDecoder} and {@link fasterBatch} in the place of kafkajs's own modules
- * in Node's module cache. kafkajs's modules take each other once, when they load, so this
+ * Puts {@link fasterRecordDecoder}, {@link fasterRecordBatchDecoder} and {@link fasterBatch} in
+ * the place of kafkajs's own modules in Node's module cache (src/kafka/records/ says what each
+ * does differently). kafkajs's modules take each other once, when they load, so this
  * must run before kafkajs itself loads: src/kafka/kafkajs.ts imports the module that calls it
  * before kafkajs, and every module of karafka-ts takes kafkajs from there. When something
  * loaded kafkajs first (an app that imports kafkajs before karafka-ts), it is too late: kafkajs
